@@ -1,0 +1,41 @@
+
+/*
+ * StreamVault nginx module: declarations shared by the module's files.
+ */
+
+
+#ifndef _NGX_HTTP_STREAMVAULT_H_INCLUDED_
+#define _NGX_HTTP_STREAMVAULT_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+
+typedef struct {
+    ngx_str_t                   postgres;      /* libpq conninfo */
+    ngx_url_t                  *redis;
+    ngx_str_t                   media_root;
+    ngx_str_t                   secret;
+
+    /* where "streamvault_api" was first used, NULL if nowhere */
+    u_char                     *api_file;
+    ngx_uint_t                  api_line;
+} ngx_http_streamvault_main_conf_t;
+
+
+ngx_int_t ngx_http_streamvault_api_handler(ngx_http_request_t *r);
+
+ngx_int_t ngx_http_streamvault_set_header(ngx_http_request_t *r,
+    ngx_str_t *key, ngx_str_t *value);
+ngx_int_t ngx_http_streamvault_send_json(ngx_http_request_t *r,
+    ngx_uint_t status, ngx_str_t *body);
+ngx_int_t ngx_http_streamvault_send_error(ngx_http_request_t *r,
+    ngx_uint_t status, char *code, char *message);
+
+
+extern ngx_module_t  ngx_streamvault_module;
+
+
+#endif /* _NGX_HTTP_STREAMVAULT_H_INCLUDED_ */

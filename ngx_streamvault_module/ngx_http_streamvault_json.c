@@ -1,0 +1,122 @@
+
+/*
+ * StreamVault nginx module: JSON responses and the JSON error body.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_streamvault.h"
+
+
+ngx_int_t
+ngx_http_streamvault_set_header(ngx_http_request_t *r, ngx_str_t *key,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    h->key = *key;
+    h->value = *value;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
+    static ngx_str_t  cache_control = ngx_string("Cache-Control");
+    static ngx_str_t  no_store = ngx_string("no-store");
+
+    if (ngx_http_streamvault_set_header(r, &cache_control, &no_store)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = body->len;
+
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    b = ngx_calloc_buf(r->pool);
+    if (b == NULL) {
+        return NGX_ERROR;
+    }
+
+    b->pos = body->data;
+    b->last = body->data + body->len;
+    b->memory = 1;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+ngx_int_t
+ngx_http_streamvault_send_error(ngx_http_request_t *r, ngx_uint_t status,
+    char *code, char *message)
+{
+    u_char     *p;
+    size_t      code_len, message_len;
+    ngx_int_t   rc;
+    ngx_str_t   body;
+
+    /* as ngx_http_special_response_handler() does for nginx's own errors */
+
+    rc = ngx_http_discard_request_body(r);
+
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    code_len = ngx_strlen(code);
+    message_len = ngx_strlen(message);
+
+    body.len = sizeof("{\"error\":{\"code\":\"\",\"message\":\"\"}}\n") - 1
+               + code_len
+               + ngx_escape_json(NULL, (u_char *) code, code_len)
+               + message_len
+               + ngx_escape_json(NULL, (u_char *) message, message_len);
+
+    body.data = ngx_pnalloc(r->pool, body.len);
+    if (body.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(body.data, "{\"error\":{\"code\":\"",
+                   sizeof("{\"error\":{\"code\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, (u_char *) code, code_len);
+    p = ngx_cpymem(p, "\",\"message\":\"", sizeof("\",\"message\":\"") - 1);
+    p = (u_char *) ngx_escape_json(p, (u_char *) message, message_len);
+    ngx_memcpy(p, "\"}}\n", sizeof("\"}}\n") - 1);
+
+    return ngx_http_streamvault_send_json(r, status, &body);
+}

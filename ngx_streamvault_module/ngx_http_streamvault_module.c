@@ -1,0 +1,564 @@
+
+/*
+ * StreamVault nginx module: the module, its directives and configuration.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <libpq-fe.h>
+
+#include "ngx_http_streamvault.h"
+
+
+#define NGX_HTTP_STREAMVAULT_REDIS_PORT   6379
+#define NGX_HTTP_STREAMVAULT_SECRET_MIN   32
+#define NGX_HTTP_STREAMVAULT_SECRET_MAX   4096
+
+
+static void *ngx_http_streamvault_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf);
+
+static char *ngx_http_streamvault_postgres(ngx_conf_t *cf, void *post,
+    void *data);
+static ngx_int_t ngx_http_streamvault_postgres_hosts(ngx_conf_t *cf,
+    char *host, char *hostaddr);
+static void ngx_http_streamvault_postgres_item(u_char **pos, u_char *last,
+    ngx_str_t *item);
+static char *ngx_http_streamvault_redis(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_streamvault_media_root(ngx_conf_t *cf, void *post,
+    void *data);
+static char *ngx_http_streamvault_secret_file(ngx_conf_t *cf,
+    ngx_command_t *cmd, void *conf);
+static void ngx_http_streamvault_secret_cleanup(void *data);
+static char *ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+
+
+static ngx_conf_post_handler_pt  ngx_http_streamvault_postgres_p =
+    ngx_http_streamvault_postgres;
+
+static ngx_conf_post_handler_pt  ngx_http_streamvault_media_root_p =
+    ngx_http_streamvault_media_root;
+
+
+static ngx_command_t  ngx_http_streamvault_commands[] = {
+
+    { ngx_string("streamvault_postgres"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, postgres),
+      &ngx_http_streamvault_postgres_p },
+
+    { ngx_string("streamvault_redis"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_streamvault_redis,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("streamvault_media_root"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, media_root),
+      &ngx_http_streamvault_media_root_p },
+
+    { ngx_string("streamvault_secret_file"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_http_streamvault_secret_file,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("streamvault_api"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_streamvault_api,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_streamvault_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_streamvault_create_main_conf, /* create main configuration */
+    ngx_http_streamvault_init_main_conf,   /* init main configuration */
+
+    NULL,                                  /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_streamvault_module = {
+    NGX_MODULE_V1,
+    &ngx_http_streamvault_module_ctx,      /* module context */
+    ngx_http_streamvault_commands,         /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf;
+
+    smcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_streamvault_main_conf_t));
+    if (smcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     smcf->postgres = { 0, NULL };
+     *     smcf->redis = NULL;
+     *     smcf->media_root = { 0, NULL };
+     *     smcf->secret = { 0, NULL };
+     *     smcf->api_file = NULL;
+     *     smcf->api_line = 0;
+     */
+
+    return smcf;
+}
+
+
+static char *
+ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf = conf;
+
+    char  *missing;
+
+    if (smcf->api_file == NULL) {
+        return NGX_CONF_OK;
+    }
+
+    if (smcf->postgres.data == NULL) {
+        missing = "streamvault_postgres";
+
+    } else if (smcf->redis == NULL) {
+        missing = "streamvault_redis";
+
+    } else if (smcf->media_root.data == NULL) {
+        missing = "streamvault_media_root";
+
+    } else if (smcf->secret.data == NULL) {
+        missing = "streamvault_secret_file";
+
+    } else {
+        return NGX_CONF_OK;
+    }
+
+    ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                  "\"streamvault_api\" requires \"%s\" in %s:%ui",
+                  missing, smcf->api_file, smcf->api_line);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_streamvault_postgres(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *conninfo = data;
+
+    char              *err, *host, *hostaddr;
+    size_t             len;
+    ngx_int_t          rc;
+    PQconninfoOption  *options, *option;
+
+    err = NULL;
+
+    options = PQconninfoParse((char *) conninfo->data, &err);
+
+    if (options == NULL) {
+
+        if (err == NULL) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"streamvault_postgres\" PQconninfoParse() "
+                               "failed: out of memory");
+            return NGX_CONF_ERROR;
+        }
+
+        len = ngx_strlen(err);
+
+        while (len && (err[len - 1] == LF || err[len - 1] == CR)) {
+            len--;
+        }
+
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_postgres\" has an invalid "
+                           "conninfo: %*s", len, err);
+
+        PQfreemem(err);
+
+        return NGX_CONF_ERROR;
+    }
+
+    host = "";
+    hostaddr = "";
+
+    for (option = options; option->keyword; option++) {
+
+        if (option->val == NULL) {
+            continue;
+        }
+
+        if (ngx_strcmp(option->keyword, "host") == 0) {
+            host = option->val;
+
+        } else if (ngx_strcmp(option->keyword, "hostaddr") == 0) {
+            hostaddr = option->val;
+        }
+    }
+
+    rc = ngx_http_streamvault_postgres_hosts(cf, host, hostaddr);
+
+    PQconninfoFree(options);
+
+    return (rc == NGX_OK) ? NGX_CONF_OK : NGX_CONF_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_streamvault_postgres_hosts(ngx_conf_t *cf, char *host,
+    char *hostaddr)
+{
+    u_char      *hp, *hlast, *ap, *alast;
+    ngx_int_t    rc;
+    ngx_str_t    h, a;
+    ngx_addr_t   addr;
+
+    /*
+     * libpq resolves host names with a blocking getaddrinfo(), which must
+     * not run in a worker's event loop; "host" and "hostaddr" are parallel
+     * comma-separated lists, and each of their entries must be reachable
+     * without DNS: a numeric "hostaddr" (then "host" is not resolved),
+     * else a unix socket directory, a numeric "host", or the default
+     * socket when both are empty
+     */
+
+    hp = (u_char *) host;
+    hlast = hp + ngx_strlen(host);
+
+    ap = (u_char *) hostaddr;
+    alast = ap + ngx_strlen(hostaddr);
+
+    while (hp || ap) {
+
+        ngx_http_streamvault_postgres_item(&hp, hlast, &h);
+        ngx_http_streamvault_postgres_item(&ap, alast, &a);
+
+        if (a.len) {
+            rc = ngx_parse_addr(cf->pool, &addr, a.data, a.len);
+
+            if (rc == NGX_DECLINED) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"streamvault_postgres\" hostaddr "
+                                   "\"%V\" is not a numeric address", &a);
+            }
+
+        } else if (h.len && h.data[0] != '/') {
+            rc = ngx_parse_addr(cf->pool, &addr, h.data, h.len);
+
+            if (rc == NGX_DECLINED) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "\"streamvault_postgres\" host \"%V\" "
+                                   "needs a DNS lookup, which libpq does "
+                                   "blocking; use a unix socket directory "
+                                   "(host=/path) or add a numeric "
+                                   "\"hostaddr\"", &h);
+            }
+
+        } else {
+            rc = NGX_OK;
+        }
+
+        if (rc != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_streamvault_postgres_item(u_char **pos, u_char *last,
+    ngx_str_t *item)
+{
+    u_char  *p, *comma;
+
+    /* the next entry of a comma-separated list, empty past its end */
+
+    p = *pos;
+
+    if (p == NULL) {
+        ngx_str_null(item);
+        return;
+    }
+
+    comma = ngx_strlchr(p, last, ',');
+
+    item->data = p;
+
+    if (comma == NULL) {
+        item->len = last - p;
+        *pos = NULL;
+
+    } else {
+        item->len = comma - p;
+        *pos = comma + 1;
+    }
+}
+
+
+static char *
+ngx_http_streamvault_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf = conf;
+
+    ngx_str_t  *value;
+    ngx_url_t  *u;
+
+    if (smcf->redis) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    u = ngx_pcalloc(cf->pool, sizeof(ngx_url_t));
+    if (u == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    u->url = value[1];
+    u->default_port = NGX_HTTP_STREAMVAULT_REDIS_PORT;
+
+    if (ngx_parse_url(cf->pool, u) != NGX_OK) {
+        if (u->err) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                               "\"streamvault_redis\" %s in \"%V\"",
+                               u->err, &u->url);
+        }
+
+        return NGX_CONF_ERROR;
+    }
+
+    smcf->redis = u;
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_streamvault_media_root(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *path = data;
+
+    ngx_file_info_t  fi;
+
+    if (ngx_conf_full_name(cf->cycle, path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (ngx_file_info(path->data, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"streamvault_media_root\" "
+                           ngx_file_info_n " \"%s\" failed", path->data);
+        return NGX_CONF_ERROR;
+    }
+
+    if (!ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_media_root\" \"%s\" "
+                           "is not a directory", path->data);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_streamvault_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf = conf;
+
+    char                *rv;
+    size_t               size;
+    ssize_t              n;
+    ngx_fd_t             fd;
+    ngx_str_t           *value, name, *buf;
+    ngx_file_info_t      fi;
+    ngx_pool_cleanup_t  *cln;
+
+    if (smcf->secret.data) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    name = value[1];
+
+    if (ngx_conf_full_name(cf->cycle, &name, 1) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    fd = ngx_open_file(name.data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"streamvault_secret_file\" "
+                           ngx_open_file_n " \"%s\" failed", name.data);
+        return NGX_CONF_ERROR;
+    }
+
+    rv = NGX_CONF_ERROR;
+
+    if (ngx_fd_info(fd, &fi) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"streamvault_secret_file\" "
+                           ngx_fd_info_n " \"%s\" failed", name.data);
+        goto done;
+    }
+
+    if (!ngx_is_file(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_secret_file\" \"%s\" "
+                           "is not a regular file", name.data);
+        goto done;
+    }
+
+    if (ngx_file_access(&fi) & 0004) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_secret_file\" \"%s\" "
+                           "must not be world-readable (chmod o-r)",
+                           name.data);
+        goto done;
+    }
+
+    if (ngx_file_size(&fi) > NGX_HTTP_STREAMVAULT_SECRET_MAX) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_secret_file\" \"%s\" "
+                           "is larger than %d bytes",
+                           name.data, NGX_HTTP_STREAMVAULT_SECRET_MAX);
+        goto done;
+    }
+
+    size = (size_t) ngx_file_size(&fi);
+
+    /* the secret is wiped when the configuration is freed, even a bad one */
+
+    cln = ngx_pool_cleanup_add(cf->pool, sizeof(ngx_str_t));
+    if (cln == NULL) {
+        goto done;
+    }
+
+    buf = cln->data;
+
+    buf->data = ngx_pnalloc(cf->pool, size);
+    if (buf->data == NULL) {
+        goto done;
+    }
+
+    buf->len = size;
+    cln->handler = ngx_http_streamvault_secret_cleanup;
+
+    n = ngx_read_fd(fd, buf->data, size);
+
+    if (n == -1) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "\"streamvault_secret_file\" "
+                           ngx_read_fd_n " \"%s\" failed", name.data);
+        goto done;
+    }
+
+    if ((size_t) n != size) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_secret_file\" "
+                           ngx_read_fd_n " \"%s\" returned only "
+                           "%z bytes instead of %uz", name.data, n, size);
+        goto done;
+    }
+
+    while (size && (buf->data[size - 1] == LF || buf->data[size - 1] == CR)) {
+        size--;
+    }
+
+    if (size < NGX_HTTP_STREAMVAULT_SECRET_MIN) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_secret_file\" \"%s\" is too "
+                           "short: %uz bytes, at least %d are needed "
+                           "(trailing newlines do not count)",
+                           name.data, size, NGX_HTTP_STREAMVAULT_SECRET_MIN);
+        goto done;
+    }
+
+    smcf->secret.data = buf->data;
+    smcf->secret.len = size;
+
+    rv = NGX_CONF_OK;
+
+done:
+
+    if (ngx_close_file(fd) == NGX_FILE_ERROR) {
+        ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
+                           ngx_close_file_n " \"%s\" failed", name.data);
+    }
+
+    return rv;
+}
+
+
+static void
+ngx_http_streamvault_secret_cleanup(void *data)
+{
+    ngx_str_t  *buf = data;
+
+    ngx_explicit_memzero(buf->data, buf->len);
+}
+
+
+static char *
+ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->handler == ngx_http_streamvault_api_handler) {
+        return "is duplicate";
+    }
+
+    clcf->handler = ngx_http_streamvault_api_handler;
+
+    if (smcf->api_file == NULL) {
+        smcf->api_file = cf->conf_file->file.name.data;
+        smcf->api_line = cf->conf_file->line;
+    }
+
+    return NGX_CONF_OK;
+}
