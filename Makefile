@@ -37,6 +37,7 @@ NGX_KIT    := $(BUILD)/nginx
 # nginx callbacks take parameters they do not use; nginx itself builds so.
 NGX_CC_OPT := -fPIC $(WARN) -Wno-unused-parameter
 
+.SECONDARY:
 .PHONY: all module worker san run stop test check bench install clean distclean ensure-deps
 
 all: module worker
@@ -100,7 +101,7 @@ ifneq ($(SV_DEPS_INSTALLED),yes)
 endif
 
 run: ensure-deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) -s --no-print-directory all
 	@scripts/stack start "$(VAR)" --port "$(PORT)"
 
 stop:
@@ -119,9 +120,11 @@ check:
 	echo "suite wall time: $$(( $$(date +%s) - start ))s"; \
 	exit $$status
 
+# Ratios against anchors run side by side; not tests, so not under prove.
 bench: ensure-deps
-	@$(MAKE) --no-print-directory all
-	@prove -r t/bench/
+	@$(MAKE) -s --no-print-directory all
+	@scripts/stack template $(CURDIR)/$(BUILD)/t/pg-template
+	@for b in t/bench/*.pl; do echo "== $$b"; perl $$b || exit 1; done
 
 # --- install ------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ for my $i (0 .. $#shipped) {
     my ($version, $name, $checksum) = split /\|/, $rows[$i] // '';
     my ($number) = $shipped[$i] =~ /^(\d+)/;
     is($version, $number + 0, "$shipped[$i]: version");
-    is($name, $shipped[$i], "$shipped[$i]: name");
+    is($name, "$shipped[$i].sql", "$shipped[$i]: name");
     is($checksum, sha256_hex(slurp("$sql/$shipped[$i].sql")), "$shipped[$i]: SHA-256 checksum");
 }
 for my $table (qw(users sessions api_tokens streamers streams stream_events

@@ -108,7 +108,7 @@ sub test_dir {
     # Unix socket paths must stay short.
     $root = '/tmp/streamvault-t' if length($root) > 50;
     make_path($root);
-    $name //= basename($0, '.t');
+    $name //= basename($0) =~ s/\.\w+$//r;
     $name =~ s/[^A-Za-z0-9_-]/_/g;
     my $dir = tempdir("$name-XXXXXX", DIR => $root);
     push @dirs, $dir;

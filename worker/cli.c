@@ -1,0 +1,154 @@
+/*
+ * Command-line parsing (see cli.h).
+ */
+
+#include "cli.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "diag.h"
+
+/*
+ * If arg is the option (short form "-c" optional), takes its value from
+ * "--opt=V", "-cV" or the next argument. Returns 1 matched, 0 not this
+ * option, -1 value missing.
+ */
+static int
+take_value(const char *arg, const char *long_name, const char *short_name,
+           int argc, char *const argv[], int *i, const char **value)
+{
+    size_t long_len = strlen(long_name);
+
+    if (strncmp(arg, long_name, long_len) == 0 && arg[long_len] == '=') {
+        *value = arg + long_len + 1;
+    } else if (short_name != NULL && strncmp(arg, short_name, 2) == 0
+               && arg[2] != '\0') {
+        *value = arg + 2;
+    } else if (strcmp(arg, long_name) == 0
+               || (short_name != NULL && strcmp(arg, short_name) == 0)) {
+        if (*i + 1 >= argc) {
+            return -1;
+        }
+        *value = argv[++*i];
+    } else {
+        return 0;
+    }
+
+    return 1;
+}
+
+static const struct {
+    const char    *name;
+    enum sv_mode   mode;
+} mode_flags[] = {
+    { "--check-config", SV_MODE_CHECK_CONFIG },
+    { "--migrate-only", SV_MODE_MIGRATE_ONLY },
+    { "--version", SV_MODE_VERSION },
+    { "--help", SV_MODE_HELP },
+};
+
+static bool
+mode_flag(const char *arg, enum sv_mode *mode)
+{
+    for (size_t i = 0; i < sizeof(mode_flags) / sizeof(mode_flags[0]); i++) {
+        if (strcmp(arg, mode_flags[i].name) == 0) {
+            *mode = mode_flags[i].mode;
+            return true;
+        }
+    }
+
+    return false;
+}
+
+/* Whether take_value's result r carries a usable file name. */
+static bool
+value_ok(int r, const char *value, const char *shown, char *err,
+         size_t errlen)
+{
+    if (r < 0) {
+        snprintf(err, errlen, "option '%s' needs a file name", shown);
+        return false;
+    }
+    if (value[0] == '\0') {
+        snprintf(err, errlen, "option '%s' needs a non-empty file name",
+                 shown);
+        return false;
+    }
+    return true;
+}
+
+int
+sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
+             size_t errlen)
+{
+    bool  mode_given = false;
+    char  shown[80];
+
+    *cli = (struct sv_cli) { .mode = SV_MODE_RUN };
+
+    for (int i = 1; i < argc; i++) {
+        const char    *arg = argv[i];
+        const char    *value = NULL;
+        enum sv_mode   mode;
+        int            r;
+
+        sv_printable(arg, shown, sizeof(shown));
+
+        r = take_value(arg, "--config", "-c", argc, argv, &i, &value);
+        if (r != 0) {
+            if (!value_ok(r, value, shown, err, errlen)) {
+                return -1;
+            }
+            if (cli->config_path != NULL) {
+                snprintf(err, errlen, "the config file is given twice");
+                return -1;
+            }
+            cli->config_path = value;
+            continue;
+        }
+
+        r = take_value(arg, "--create-admin", NULL, argc, argv, &i, &value);
+        if (r != 0) {
+            if (!value_ok(r, value, shown, err, errlen)) {
+                return -1;
+            }
+            mode = SV_MODE_CREATE_ADMIN;
+        } else if (!mode_flag(arg, &mode)) {
+            snprintf(err, errlen, arg[0] == '-' ? "unknown option '%s'"
+                     : "unexpected argument '%s'", shown);
+            return -1;
+        }
+
+        if (mode_given) {
+            snprintf(err, errlen, "'%s' cannot be combined with another mode "
+                     "option", shown);
+            return -1;
+        }
+        mode_given = true;
+        cli->mode = mode;
+        cli->admin_file = value;
+    }
+
+    return 0;
+}
+
+void
+sv_cli_usage(FILE *to)
+{
+    fputs("usage: streamvault-worker [-c FILE | --config FILE] [--check-config]\n"
+          "                          [--migrate-only] [--create-admin FILE]\n"
+          "                          [--version] [--help]\n"
+          "\n"
+          "  -c, --config FILE    configuration file (default: $STREAMVAULT_CONFIG,\n"
+          "                       else /etc/streamvault/worker.conf)\n"
+          "  --check-config       validate the configuration and exit\n"
+          "  --migrate-only       apply database migrations and exit\n"
+          "  --create-admin FILE  apply migrations, create the first admin user\n"
+          "                       and write its password to FILE (mode 0600)\n"
+          "  --version            print the version and exit\n"
+          "  --help               print this help and exit\n"
+          "\n"
+          "Without a mode option the worker runs in the foreground until SIGTERM.\n",
+          to);
+}

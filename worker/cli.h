@@ -1,0 +1,39 @@
+/*
+ * Command-line parsing (pure, so every accepted and rejected form is tested).
+ *
+ *   streamvault-worker [-c FILE | --config FILE] [--check-config]
+ *                      [--migrate-only] [--create-admin FILE]
+ *                      [--version] [--help]
+ *
+ * Options taking a value accept it as the next argument or after '='
+ * (--config=FILE, -cFILE). At most one of the mode options may be given.
+ */
+
+#ifndef SV_CLI_H
+#define SV_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum sv_mode {
+    SV_MODE_RUN,
+    SV_MODE_CHECK_CONFIG,
+    SV_MODE_MIGRATE_ONLY,
+    SV_MODE_CREATE_ADMIN,
+    SV_MODE_VERSION,
+    SV_MODE_HELP
+};
+
+struct sv_cli {
+    enum sv_mode   mode;
+    const char    *config_path;     /* NULL: not given */
+    const char    *admin_file;      /* with SV_MODE_CREATE_ADMIN */
+};
+
+/* 0, or -1 with the reason in err (the caller prints usage, exits 2). */
+int sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
+                 size_t errlen);
+
+void sv_cli_usage(FILE *to);
+
+#endif /* SV_CLI_H */

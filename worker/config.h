@@ -1,0 +1,60 @@
+/*
+ * The worker's configuration: defaults, then the file, then STREAMVAULT_*
+ * environment variables, each value validated the same way.
+ *
+ * File format: `key = value` lines; lines starting with '#' are comments;
+ * blank lines are fine; whitespace around key and value is trimmed; a value
+ * in double quotes is taken literally between the first and the last quote.
+ * A '#' after a value is part of the value. Lines are at most 4096 bytes.
+ * Unknown and repeated keys are errors.
+ *
+ * Parsing works on a buffer and a lookup function, never on the process
+ * state, so it is unit-tested directly.
+ */
+
+#ifndef SV_CONFIG_H
+#define SV_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config_values.h"
+#include "diag.h"
+#include "log_format.h"
+
+#define SV_CONFIG_LINE_MAX  4096
+
+struct sv_config {
+    char                  database[SV_CONFIG_LINE_MAX + 1];
+    char                  redis[SV_CONFIG_LINE_MAX + 1];
+    struct sv_redis_addr  redis_addr;       /* parsed from redis */
+    char                  media_root[PATH_MAX];
+    char                  sql_dir[PATH_MAX];
+    char                  log_file[PATH_MAX];   /* "stderr" or a path */
+    enum sv_log_level     log_level;
+    char                  worker_id[SV_WORKER_ID_MAX + 1];
+    unsigned              heartbeat_interval;   /* seconds */
+};
+
+/* The defaults; worker_id is derived from hostname. */
+void sv_config_set_defaults(struct sv_config *cfg, const char *hostname);
+
+/* Applies the file's settings in buf (len bytes, need not end in NUL),
+ * adding one problem per bad line to diags. */
+void sv_config_parse(struct sv_config *cfg, const char *buf, size_t len,
+                     struct sv_diags *diags);
+
+/* Applies STREAMVAULT_<KEY> variables found through lookup (getenv in the
+ * program). An empty variable counts as unset. */
+void sv_config_apply_env(struct sv_config *cfg,
+                         char *(*lookup)(const char *name),
+                         struct sv_diags *diags);
+
+/* Settings that differ and need a restart to take effect, as a
+ * comma-separated list of keys ("" if none). */
+void sv_config_restart_needed(const struct sv_config *running,
+                              const struct sv_config *loaded, char *out,
+                              size_t cap);
+
+#endif /* SV_CONFIG_H */
