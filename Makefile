@@ -38,16 +38,16 @@ NGX_KIT    := $(BUILD)/nginx
 NGX_CC_OPT := -fPIC $(WARN) -Wno-unused-parameter
 
 .SECONDARY:
-.PHONY: all module worker san run stop test check bench install clean distclean ensure-deps
+.PHONY: all module worker san need-config run stop test check bench install clean distclean ensure-deps
 
 all: module worker
 
-module: $(BUILD)/ngx_streamvault_module.so
-worker: $(BUILD)/streamvault-worker
-san: $(SAN)/streamvault-worker $(UNIT_BINS)
+module: need-config $(BUILD)/ngx_streamvault_module.so
+worker: need-config $(BUILD)/streamvault-worker
+san: need-config $(SAN)/streamvault-worker $(UNIT_BINS)
 
+need-config:
 ifeq ($(PREFIX),)
-$(BUILD)/ngx_streamvault_module.so $(BUILD)/streamvault-worker $(SAN)/streamvault-worker $(UNIT_BINS):
 	@echo "make: not configured yet; run ./configure (or ./configure --install-deps)" >&2; exit 1
 endif
 
