@@ -23,7 +23,9 @@ SV_CFLAGS  := -std=gnu11 $(WARN) -D_GNU_SOURCE -Ilib -Iworker \
 SV_LIBS    := $(if $(PREFIX),$(shell pkg-config --libs $(PKGS)))
 SANITIZE   := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
-WORKER_SRCS := $(wildcard worker/*.c)
+# lib/ is the code the module and the worker share; both compile it.
+LIB_SRCS    := $(wildcard lib/*.c)
+WORKER_SRCS := $(wildcard worker/*.c) $(LIB_SRCS)
 WORKER_LIB  := $(filter-out worker/main.c,$(WORKER_SRCS))
 UNIT_SRCS   := $(wildcard t/unit/test_*.c)
 MODULE_SRCS := $(wildcard ngx_streamvault_module/*.c ngx_streamvault_module/*.h lib/*.h lib/*.c)

@@ -1,0 +1,90 @@
+/*
+ * The REST API: every route, once. Adding an endpoint is a function in a
+ * new migration and one line here; the OpenAPI document, the dispatch and
+ * the "every route requires auth" test all read this table.
+ */
+
+#include "sv_route.h"
+
+#define KB  1024
+
+const struct sv_route  sv_routes[] = {
+
+    /* the module itself */
+    { SV_GET,    "/api/health",             SV_ROUTE_HEALTH,  NULL,
+      SV_ROLE_PUBLIC, 0, 200, "Liveness and version" },
+    { SV_GET,    "/api/openapi.json",       SV_ROUTE_OPENAPI, NULL,
+      SV_ROLE_PUBLIC, 0, 200, "This document" },
+
+    /* authentication */
+    { SV_POST,   "/api/auth/login",         SV_ROUTE_LOGIN,   "login_begin",
+      SV_ROLE_PUBLIC, 4 * KB, 200, "Log in; sets the session cookie" },
+    { SV_POST,   "/api/auth/logout",        SV_ROUTE_LOGOUT,  "auth_logout",
+      SV_ROLE_VIEWER, 1 * KB, 200, "End this session" },
+    { SV_GET,    "/api/auth/me",            SV_ROUTE_SQL,     "auth_me",
+      SV_ROLE_VIEWER, 0, 200, "The current user" },
+    { SV_POST,   "/api/auth/password",      SV_ROUTE_PASSWORD, "auth_password_begin",
+      SV_ROLE_VIEWER, 4 * KB, 200, "Change the current user's password" },
+
+    /* users */
+    { SV_GET,    "/api/users",              SV_ROUTE_SQL,     "users_list",
+      SV_ROLE_ADMIN, 0, 200, "List users" },
+    { SV_POST,   "/api/users",              SV_ROUTE_HASH_PASSWORD, "users_create",
+      SV_ROLE_ADMIN, 4 * KB, 201, "Create a user" },
+    { SV_GET,    "/api/users/{id:int}",     SV_ROUTE_SQL,     "users_get",
+      SV_ROLE_ADMIN, 0, 200, "One user" },
+    { SV_PATCH,  "/api/users/{id:int}",     SV_ROUTE_HASH_PASSWORD, "users_update",
+      SV_ROLE_ADMIN, 4 * KB, 200, "Change a user's role, state or password" },
+    { SV_DELETE, "/api/users/{id:int}",     SV_ROUTE_SQL,     "users_delete",
+      SV_ROLE_ADMIN, 0, 200, "Delete a user" },
+
+    /* API tokens */
+    { SV_GET,    "/api/tokens",             SV_ROUTE_SQL,     "tokens_list",
+      SV_ROLE_VIEWER, 0, 200, "List your API tokens" },
+    { SV_POST,   "/api/tokens",             SV_ROUTE_TOKEN_CREATE, "tokens_create",
+      SV_ROLE_VIEWER, 4 * KB, 201, "Create an API token; its secret is shown once" },
+    { SV_DELETE, "/api/tokens/{id:int}",    SV_ROUTE_SQL,     "tokens_revoke",
+      SV_ROLE_VIEWER, 0, 200, "Revoke an API token" },
+
+    /* streamers */
+    { SV_GET,    "/api/streamers",          SV_ROUTE_SQL,     "streamers_list",
+      SV_ROLE_VIEWER, 0, 200, "List streamers (filters: enabled, platform, live, q)" },
+    { SV_POST,   "/api/streamers",          SV_ROUTE_SQL,     "streamers_create",
+      SV_ROLE_ADMIN, 16 * KB, 201, "Add a streamer" },
+    { SV_POST,   "/api/streamers/bulk",     SV_ROUTE_SQL,     "streamers_bulk",
+      SV_ROLE_ADMIN, 64 * KB, 200, "Enable or disable many streamers" },
+    { SV_GET,    "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_get",
+      SV_ROLE_VIEWER, 0, 200, "One streamer" },
+    { SV_PATCH,  "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_update",
+      SV_ROLE_ADMIN, 16 * KB, 200, "Change a streamer's settings" },
+    { SV_DELETE, "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_delete",
+      SV_ROLE_ADMIN, 0, 200, "Remove a streamer" },
+
+    /* recordings */
+    { SV_GET,    "/api/recordings",         SV_ROUTE_SQL,     "recordings_list",
+      SV_ROLE_VIEWER, 0, 200, "List recordings (filters: streamer_id, state, from, to, q)" },
+    { SV_GET,    "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_get",
+      SV_ROLE_VIEWER, 0, 200, "One recording with its files" },
+    { SV_DELETE, "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_delete",
+      SV_ROLE_ADMIN, 0, 200, "Delete a recording" },
+
+    /* jobs */
+    { SV_GET,    "/api/jobs",               SV_ROUTE_SQL,     "jobs_list",
+      SV_ROLE_VIEWER, 0, 200, "List jobs (filters: state, type, recording_id)" },
+    { SV_GET,    "/api/jobs/stats",         SV_ROUTE_SQL,     "jobs_stats",
+      SV_ROLE_VIEWER, 0, 200, "Job counts by state and type" },
+    { SV_POST,   "/api/jobs/{id:uuid}/retry", SV_ROUTE_SQL,   "jobs_retry",
+      SV_ROLE_ADMIN, 1 * KB, 200, "Retry a failed, dead or cancelled job" },
+    { SV_POST,   "/api/jobs/{id:uuid}/cancel", SV_ROUTE_SQL,  "jobs_cancel",
+      SV_ROLE_ADMIN, 1 * KB, 200, "Cancel a waiting or running job" },
+
+    /* settings and the system */
+    { SV_GET,    "/api/settings",           SV_ROUTE_SQL,     "settings_get",
+      SV_ROLE_ADMIN, 0, 200, "All settings" },
+    { SV_PUT,    "/api/settings",           SV_ROUTE_SQL,     "settings_put",
+      SV_ROLE_ADMIN, 16 * KB, 200, "Change settings" },
+    { SV_GET,    "/api/system/status",      SV_ROUTE_STATUS,  "system_status",
+      SV_ROLE_VIEWER, 0, 200, "Disk, queue, recordings and versions" },
+};
+
+const size_t  sv_routes_count = sizeof(sv_routes) / sizeof(sv_routes[0]);
