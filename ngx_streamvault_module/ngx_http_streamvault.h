@@ -11,17 +11,32 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <ngx_thread_pool.h>
+
+#include "ngx_http_streamvault_backend.h"
 
 
 typedef struct {
-    ngx_str_t                   postgres;      /* libpq conninfo */
-    ngx_url_t                  *redis;
-    ngx_str_t                   media_root;
-    ngx_str_t                   secret;
+    ngx_str_t                          postgres;      /* libpq conninfo */
+    ngx_url_t                         *redis;
+    ngx_str_t                          media_root;
+    ngx_str_t                          secret;
+
+    /* SQL texts (ngx_str_t), see ngx_http_streamvault_pg_add_statement() */
+    ngx_array_t                       *statements;
+
+    ngx_http_streamvault_pool_conf_t   postgres_pool;
+    ngx_http_streamvault_pool_conf_t   redis_pool;
+
+    ngx_uint_t                         login_rate;    /* per address */
+    time_t                             login_window;
+
+    /* where passwords are hashed: nginx's "default" pool */
+    ngx_thread_pool_t                 *thread_pool;
 
     /* where "streamvault_api" was first used, NULL if nowhere */
-    u_char                     *api_file;
-    ngx_uint_t                  api_line;
+    u_char                            *api_file;
+    ngx_uint_t                         api_line;
 } ngx_http_streamvault_main_conf_t;
 
 

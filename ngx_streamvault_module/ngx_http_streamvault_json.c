@@ -11,6 +11,12 @@
 #include "ngx_http_streamvault.h"
 
 
+typedef struct {
+    ngx_str_t   key;
+    ngx_str_t   value;
+} ngx_http_streamvault_header_t;
+
+
 ngx_int_t
 ngx_http_streamvault_set_header(ngx_http_request_t *r, ngx_str_t *key,
     ngx_str_t *value)
@@ -33,21 +39,35 @@ ngx_http_streamvault_set_header(ngx_http_request_t *r, ngx_str_t *key,
 }
 
 
+/*
+ * API answers are data, never pages: nothing in them may run, be framed or
+ * be sniffed into something else, and none is cached.
+ */
+
+static ngx_http_streamvault_header_t  ngx_http_streamvault_json_headers[] = {
+    { ngx_string("Cache-Control"), ngx_string("no-store") },
+    { ngx_string("X-Content-Type-Options"), ngx_string("nosniff") },
+    { ngx_string("X-Frame-Options"), ngx_string("DENY") },
+    { ngx_string("Referrer-Policy"), ngx_string("no-referrer") },
+    { ngx_string("Content-Security-Policy"),
+      ngx_string("default-src 'none'; frame-ancestors 'none'") },
+    { ngx_null_string, ngx_null_string }
+};
+
+
 ngx_int_t
 ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *body)
 {
-    ngx_int_t     rc;
-    ngx_buf_t    *b;
-    ngx_chain_t   out;
+    ngx_int_t                       rc;
+    ngx_buf_t                      *b;
+    ngx_chain_t                     out;
+    ngx_http_streamvault_header_t  *h;
 
-    static ngx_str_t  cache_control = ngx_string("Cache-Control");
-    static ngx_str_t  no_store = ngx_string("no-store");
-
-    if (ngx_http_streamvault_set_header(r, &cache_control, &no_store)
-        != NGX_OK)
-    {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    for (h = ngx_http_streamvault_json_headers; h->key.len; h++) {
+        if (ngx_http_streamvault_set_header(r, &h->key, &h->value) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
     r->headers_out.status = status;

@@ -10,7 +10,7 @@
 
 #include <libpq-fe.h>
 
-#include "ngx_http_streamvault.h"
+#include "ngx_http_streamvault_api.h"
 
 
 #define NGX_HTTP_STREAMVAULT_REDIS_PORT   6379
@@ -36,6 +36,15 @@ static char *ngx_http_streamvault_secret_file(ngx_conf_t *cf,
 static void ngx_http_streamvault_secret_cleanup(void *data);
 static char *ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_streamvault_pool_timeout(ngx_conf_t *cf, void *post,
+    void *data);
+static void ngx_http_streamvault_init_pool_conf(
+    ngx_http_streamvault_pool_conf_t *conf,
+    ngx_http_streamvault_pool_conf_t *dflt);
+
+static ngx_int_t ngx_http_streamvault_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_streamvault_init_process(ngx_cycle_t *cycle);
+static void ngx_http_streamvault_exit_process(ngx_cycle_t *cycle);
 
 
 static ngx_conf_post_handler_pt  ngx_http_streamvault_postgres_p =
@@ -43,6 +52,36 @@ static ngx_conf_post_handler_pt  ngx_http_streamvault_postgres_p =
 
 static ngx_conf_post_handler_pt  ngx_http_streamvault_media_root_p =
     ngx_http_streamvault_media_root;
+
+static ngx_conf_num_bounds_t  ngx_http_streamvault_pool_size_bounds = {
+    ngx_conf_check_num_bounds, 1, -1
+};
+
+static ngx_conf_num_bounds_t  ngx_http_streamvault_queue_bounds = {
+    ngx_conf_check_num_bounds, 0, -1
+};
+
+static ngx_conf_post_handler_pt  ngx_http_streamvault_pool_timeout_p =
+    ngx_http_streamvault_pool_timeout;
+
+
+/* the pools' defaults; see ngx_http_streamvault_pg.c and _redis.c */
+
+static ngx_http_streamvault_pool_conf_t  ngx_http_streamvault_postgres_pool = {
+    8,                                     /* size */
+    256,                                   /* queue */
+    3000,                                  /* queue_timeout */
+    3000,                                  /* connect_timeout */
+    10000                                  /* timeout */
+};
+
+static ngx_http_streamvault_pool_conf_t  ngx_http_streamvault_redis_pool = {
+    4,                                     /* size */
+    256,                                   /* queue */
+    2000,                                  /* queue_timeout */
+    2000,                                  /* connect_timeout */
+    2000                                   /* timeout */
+};
 
 
 static ngx_command_t  ngx_http_streamvault_commands[] = {
@@ -59,6 +98,91 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
       ngx_http_streamvault_redis,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("streamvault_postgres_pool_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, postgres_pool.size),
+      &ngx_http_streamvault_pool_size_bounds },
+
+    { ngx_string("streamvault_postgres_queue"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, postgres_pool.queue),
+      &ngx_http_streamvault_queue_bounds },
+
+    { ngx_string("streamvault_postgres_queue_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, postgres_pool.queue_timeout),
+      NULL },
+
+    { ngx_string("streamvault_postgres_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t,
+               postgres_pool.connect_timeout),
+      &ngx_http_streamvault_pool_timeout_p },
+
+    { ngx_string("streamvault_postgres_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, postgres_pool.timeout),
+      &ngx_http_streamvault_pool_timeout_p },
+
+    { ngx_string("streamvault_redis_pool_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, redis_pool.size),
+      &ngx_http_streamvault_pool_size_bounds },
+
+    { ngx_string("streamvault_redis_queue"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, redis_pool.queue),
+      &ngx_http_streamvault_queue_bounds },
+
+    { ngx_string("streamvault_redis_queue_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, redis_pool.queue_timeout),
+      NULL },
+
+    { ngx_string("streamvault_redis_connect_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, redis_pool.connect_timeout),
+      &ngx_http_streamvault_pool_timeout_p },
+
+    { ngx_string("streamvault_redis_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, redis_pool.timeout),
+      &ngx_http_streamvault_pool_timeout_p },
+
+    { ngx_string("streamvault_login_rate"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_num_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, login_rate),
+      &ngx_http_streamvault_pool_size_bounds },
+
+    { ngx_string("streamvault_login_window"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, login_window),
       NULL },
 
     { ngx_string("streamvault_media_root"),
@@ -88,7 +212,7 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
 
 static ngx_http_module_t  ngx_http_streamvault_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_streamvault_postconfiguration, /* postconfiguration */
 
     ngx_http_streamvault_create_main_conf, /* create main configuration */
     ngx_http_streamvault_init_main_conf,   /* init main configuration */
@@ -108,10 +232,10 @@ ngx_module_t  ngx_streamvault_module = {
     NGX_HTTP_MODULE,                       /* module type */
     NULL,                                  /* init master */
     NULL,                                  /* init module */
-    NULL,                                  /* init process */
+    ngx_http_streamvault_init_process,     /* init process */
     NULL,                                  /* init thread */
     NULL,                                  /* exit thread */
-    NULL,                                  /* exit process */
+    ngx_http_streamvault_exit_process,     /* exit process */
     NULL,                                  /* exit master */
     NGX_MODULE_V1_PADDING
 };
@@ -134,9 +258,25 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
      *     smcf->redis = NULL;
      *     smcf->media_root = { 0, NULL };
      *     smcf->secret = { 0, NULL };
+     *     smcf->statements = NULL;
      *     smcf->api_file = NULL;
      *     smcf->api_line = 0;
      */
+
+    smcf->postgres_pool.size = NGX_CONF_UNSET_UINT;
+    smcf->postgres_pool.queue = NGX_CONF_UNSET_UINT;
+    smcf->postgres_pool.queue_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->postgres_pool.connect_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->postgres_pool.timeout = NGX_CONF_UNSET_MSEC;
+
+    smcf->redis_pool.size = NGX_CONF_UNSET_UINT;
+    smcf->redis_pool.queue = NGX_CONF_UNSET_UINT;
+    smcf->redis_pool.queue_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->redis_pool.connect_timeout = NGX_CONF_UNSET_MSEC;
+    smcf->redis_pool.timeout = NGX_CONF_UNSET_MSEC;
+
+    smcf->login_rate = NGX_CONF_UNSET_UINT;
+    smcf->login_window = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -148,6 +288,20 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_streamvault_main_conf_t  *smcf = conf;
 
     char  *missing;
+
+    ngx_http_streamvault_init_pool_conf(&smcf->postgres_pool,
+                                        &ngx_http_streamvault_postgres_pool);
+    ngx_http_streamvault_init_pool_conf(&smcf->redis_pool,
+                                        &ngx_http_streamvault_redis_pool);
+
+    ngx_conf_init_uint_value(smcf->login_rate, 30);
+    ngx_conf_init_value(smcf->login_window, 60);
+
+    if (smcf->login_window < 1) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"streamvault_login_window\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
 
     if (smcf->api_file == NULL) {
         return NGX_CONF_OK;
@@ -174,6 +328,43 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
                   missing, smcf->api_file, smcf->api_line);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * Where the API is served: its SQL functions become the pool's prepared
+ * statements, and password hashing gets nginx's default thread pool.
+ */
+
+static ngx_int_t
+ngx_http_streamvault_postconfiguration(ngx_conf_t *cf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf;
+
+    smcf = ngx_http_conf_get_module_main_conf(cf, ngx_streamvault_module);
+
+    if (smcf->api_file == NULL) {
+        return NGX_OK;
+    }
+
+    smcf->thread_pool = ngx_thread_pool_add(cf, NULL);
+    if (smcf->thread_pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_streamvault_init_statements(cf);
+}
+
+
+static void
+ngx_http_streamvault_init_pool_conf(ngx_http_streamvault_pool_conf_t *conf,
+    ngx_http_streamvault_pool_conf_t *dflt)
+{
+    ngx_conf_init_uint_value(conf->size, dflt->size);
+    ngx_conf_init_uint_value(conf->queue, dflt->queue);
+    ngx_conf_init_msec_value(conf->queue_timeout, dflt->queue_timeout);
+    ngx_conf_init_msec_value(conf->connect_timeout, dflt->connect_timeout);
+    ngx_conf_init_msec_value(conf->timeout, dflt->timeout);
 }
 
 
@@ -561,4 +752,58 @@ ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_streamvault_pool_timeout(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_msec_t  *msp = data;
+
+    /* 0 would disable statement_timeout, or fail every connect */
+
+    if (*msp == 0) {
+        return "must not be zero";
+    }
+
+    /* statement_timeout is an int */
+
+    if (*msp > NGX_MAX_INT32_VALUE) {
+        return "is too long";
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_streamvault_init_process(ngx_cycle_t *cycle)
+{
+    /* the helper processes (cache manager, loader) have no pools */
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_cycle_get_module_main_conf(cycle, ngx_streamvault_module)
+        == NULL)
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_streamvault_pg_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_streamvault_redis_init_process(cycle);
+}
+
+
+static void
+ngx_http_streamvault_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_http_streamvault_pg_exit_process(cycle);
+    ngx_http_streamvault_redis_exit_process(cycle);
 }

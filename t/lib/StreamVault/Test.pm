@@ -160,9 +160,12 @@ sub run_unit_binary {
 
 # --- the stack ------------------------------------------------------------------
 
-# start_stack(only => 'pg redis', port => N, env => {...})
+# start_stack(only => 'pg redis', port => N, env => {...}, nginx_http => '...',
+#             timeout => seconds for the whole file)
 sub start_stack {
-    my $self = stack_object(@_);
+    my (%o) = @_;
+    alarm $o{timeout} if $o{timeout};    # a slower file's own bound
+    my $self = stack_object(%o);
     $self->start;
     return $self;
 }
@@ -184,6 +187,12 @@ sub stack_object {
                        only => $o{only} // 'pg redis nginx worker' },
                      'StreamVault::Test::Stack';
     push @stacks, $self;
+    if (defined $o{nginx_http}) {
+        # http-level directives for this stack's nginx (scripts/stack
+        # includes nginx/extra/*.conf)
+        make_path("$dir/nginx/extra");
+        spurt("$dir/nginx/extra/test.conf", $o{nginx_http});
+    }
     return $self;
 }
 
@@ -220,6 +229,7 @@ package StreamVault::Test::Stack;
 use strict;
 use warnings;
 
+use JSON::PP ();
 use Time::HiRes qw(sleep time);
 
 sub dir  { $_[0]{dir} }
@@ -286,6 +296,46 @@ sub redis {
     die "redis-cli failed: $r->{err}" if $r->{status};
     chomp(my $out = $r->{out});
     return $out;
+}
+
+# The first admin's password, as the worker wrote it.
+sub admin_password {
+    my ($self) = @_;
+    my $text = StreamVault::Test::slurp("$self->{dir}/initial-admin.txt") // die 'no admin file';
+    return (split ' ', $text)[1];
+}
+
+# Calls the API. Options: json => data (sent as the body), body => raw text,
+# as => a session from login() (cookie + CSRF header), token => a bearer
+# token, csrf => 0 to leave the CSRF header out, headers => {...}.
+# Returns { status, json (decoded, or undef), content, headers }.
+sub api {
+    my ($self, $method, $path, %o) = @_;
+    my %headers = %{ $o{headers} // {} };
+    if (exists $o{json}) {
+        $headers{'Content-Type'} //= 'application/json';
+        $o{body} = JSON::PP->new->utf8->canonical->encode($o{json});
+    }
+    if (my $s = $o{as}) {
+        $headers{Cookie} = "sv_session=$s->{session}; sv_csrf=$s->{csrf}";
+        $headers{'X-CSRF-Token'} = $s->{csrf} unless defined $o{csrf} && !$o{csrf};
+    }
+    $headers{Authorization} = "Bearer $o{token}" if $o{token};
+    my $res = StreamVault::Test::http()->request($method, $self->url . $path, {
+        headers => \%headers, (defined $o{body} ? (content => $o{body}) : ()) });
+    my $json = eval { JSON::PP::decode_json($res->{content}) };
+    return { status => $res->{status}, json => $json, content => $res->{content},
+             headers => $res->{headers} };
+}
+
+# Logs in; returns { session, csrf, status, json, cookies => [Set-Cookie...] }.
+sub login {
+    my ($self, $user, $password) = @_;
+    my $r = $self->api('POST', '/api/auth/login', json => { username => $user, password => $password });
+    my $set = $r->{headers}{'set-cookie'} // [];
+    $set = [$set] unless ref $set;
+    my %cookie = map { /^(sv_\w+)=([^;]*)/ ? ($1 => $2) : () } @$set;
+    return { %$r, session => $cookie{sv_session}, csrf => $cookie{sv_csrf}, cookies => $set };
 }
 
 sub get {
