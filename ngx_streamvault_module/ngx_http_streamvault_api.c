@@ -475,9 +475,8 @@ ngx_http_streamvault_health(ngx_http_request_t *r)
 static ngx_int_t
 ngx_http_streamvault_openapi(ngx_http_request_t *r)
 {
-    char       *json;
-    size_t      len;
     ngx_int_t   rc;
+    ngx_str_t   json;
 
     /* built from the static route table once per cycle, in its pool */
 
@@ -491,22 +490,20 @@ ngx_http_streamvault_openapi(ngx_http_request_t *r)
     }
 
     if (built != ngx_cycle) {
-        json = sv_openapi_json(STREAMVAULT_VERSION, &len);
-        if (json == NULL) {
+        json.data = (u_char *) sv_openapi_json(STREAMVAULT_VERSION, &json.len);
+        if (json.data == NULL) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        doc.data = ngx_pnalloc(ngx_cycle->pool, len);
+        doc.data = ngx_pstrdup(ngx_cycle->pool, &json);
+        doc.len = json.len;
+        free(json.data);
+
         if (doc.data == NULL) {
-            free(json);
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_memcpy(doc.data, json, len);
-        doc.len = len;
         built = (ngx_cycle_t *) ngx_cycle;
-
-        free(json);
     }
 
     return ngx_http_streamvault_send_json(r, NGX_HTTP_OK, &doc);

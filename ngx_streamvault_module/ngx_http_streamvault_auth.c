@@ -36,6 +36,8 @@ static void ngx_http_streamvault_login_done(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res);
 static ngx_int_t ngx_http_streamvault_set_cookies(ngx_http_request_t *r,
     ngx_str_t *session, ngx_str_t *csrf, ngx_uint_t max_age);
+static yajl_val ngx_http_streamvault_stored_hash(
+    ngx_http_streamvault_ctx_t *ctx, PGresult *res);
 static void ngx_http_streamvault_password_found(
     ngx_http_streamvault_ctx_t *ctx, PGresult *res);
 static void ngx_http_streamvault_password_checked(
@@ -329,7 +331,6 @@ ngx_http_streamvault_login_found(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res)
 {
     ngx_int_t            rc;
-    ngx_str_t            json;
     yajl_val             found, id;
     ngx_http_request_t  *r;
 
@@ -337,21 +338,14 @@ ngx_http_streamvault_login_found(ngx_http_streamvault_ctx_t *ctx,
 
     r = ctx->request;
 
-    rc = ngx_http_streamvault_result_json(ctx, res, &json);
-    if (rc != NGX_OK) {
-        ngx_http_streamvault_finish(ctx, rc);
+    found = ngx_http_streamvault_stored_hash(ctx, res);
+    if (found == NULL) {
         return;
     }
 
-    found = ngx_http_streamvault_json_tree(r, &json);
+    id = yajl_tree_get(found, user_id, yajl_t_any);
 
-    if (found == NULL
-        || ngx_http_streamvault_json_string_field(found, "password_hash",
-                                                  &ctx->stored_hash, 1, 512)
-           != NGX_OK
-        || (id = yajl_tree_get(found, user_id, yajl_t_any)) == NULL
-        || !(YAJL_IS_NULL(id) || YAJL_IS_INTEGER(id)))
-    {
+    if (id == NULL || !(YAJL_IS_NULL(id) || YAJL_IS_INTEGER(id))) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "streamvault: unexpected answer from api.login_begin");
         ngx_http_streamvault_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
@@ -454,6 +448,44 @@ ngx_http_streamvault_login_done(ngx_http_streamvault_ctx_t *ctx,
 }
 
 
+/*
+ * The answer of api.login_begin or api.auth_password_begin, with the stored
+ * hash taken into ctx; NULL when it is not what they answer (the request is
+ * then finished).
+ */
+
+static yajl_val
+ngx_http_streamvault_stored_hash(ngx_http_streamvault_ctx_t *ctx,
+    PGresult *res)
+{
+    ngx_int_t  rc;
+    ngx_str_t  json;
+    yajl_val   answer;
+
+    rc = ngx_http_streamvault_result_json(ctx, res, &json);
+    if (rc != NGX_OK) {
+        ngx_http_streamvault_finish(ctx, rc);
+        return NULL;
+    }
+
+    answer = ngx_http_streamvault_json_tree(ctx->request, &json);
+
+    if (answer == NULL
+        || ngx_http_streamvault_json_string_field(answer, "password_hash",
+                                                  &ctx->stored_hash, 1, 512)
+           != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ERR, ctx->request->connection->log, 0,
+                      "streamvault: unexpected answer from api.%s",
+                      ctx->route->function);
+        ngx_http_streamvault_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NULL;
+    }
+
+    return answer;
+}
+
+
 /* after POST /api/auth/logout: the cookies are cleared */
 
 void
@@ -550,29 +582,12 @@ ngx_http_streamvault_password_found(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res)
 {
     ngx_int_t            rc;
-    ngx_str_t            json;
-    yajl_val             found, body;
+    yajl_val             body;
     ngx_http_request_t  *r;
 
     r = ctx->request;
 
-    rc = ngx_http_streamvault_result_json(ctx, res, &json);
-    if (rc != NGX_OK) {
-        ngx_http_streamvault_finish(ctx, rc);
-        return;
-    }
-
-    found = ngx_http_streamvault_json_tree(r, &json);
-
-    if (found == NULL
-        || ngx_http_streamvault_json_string_field(found, "password_hash",
-                                                  &ctx->stored_hash, 1, 512)
-           != NGX_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "streamvault: unexpected answer from "
-                      "api.auth_password_begin");
-        ngx_http_streamvault_finish(ctx, NGX_HTTP_INTERNAL_SERVER_ERROR);
+    if (ngx_http_streamvault_stored_hash(ctx, res) == NULL) {
         return;
     }
 

@@ -207,19 +207,18 @@ ngx_http_streamvault_rewrite_call(ngx_http_streamvault_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    out.data = ngx_pnalloc(r->pool, len);
-    if (out.data == NULL) {
-        yajl_gen_free(g);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    ngx_memcpy(out.data, buf, len);
+    out.data = (u_char *) buf;
     out.len = len;
+    out.data = ngx_pstrdup(r->pool, &out);
 
     /* the generator's copy held the clear values too */
 
     ngx_explicit_memzero((void *) buf, len);
     yajl_gen_free(g);
+
+    if (out.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
     return ngx_http_streamvault_call(ctx,
                          ngx_http_streamvault_statement(ctx->route->function),
