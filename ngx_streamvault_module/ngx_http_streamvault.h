@@ -31,6 +31,8 @@ typedef struct {
     ngx_uint_t                         login_rate;    /* per address */
     time_t                             login_window;
 
+    ngx_msec_t                         api_cache_ttl; /* 0: no cache */
+
     /* where passwords are hashed: nginx's "default" pool */
     ngx_thread_pool_t                 *thread_pool;
 

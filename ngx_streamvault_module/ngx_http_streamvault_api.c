@@ -259,6 +259,11 @@ ngx_http_streamvault_start(ngx_http_streamvault_ctx_t *ctx)
         break;
 
     default:
+        if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
+            rc = ngx_http_streamvault_read(ctx);
+            break;
+        }
+
         rc = ngx_http_streamvault_call(ctx,
                   ngx_http_streamvault_statement(ctx->route->function),
                   &ctx->body, NULL, ngx_http_streamvault_reply);

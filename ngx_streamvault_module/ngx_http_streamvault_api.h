@@ -66,6 +66,11 @@ struct ngx_http_streamvault_ctx_s {
     ngx_http_streamvault_next_pt       next;
     ngx_http_streamvault_redis_next_pt  redis_next;
 
+    /* reads: the cache key, and the generation it was asked in */
+    ngx_str_t                          cache_key;
+    uint32_t                           cache_hash;
+    ngx_uint_t                         cache_generation;
+
     /* the password steps (login, change, hashing) */
     ngx_str_t                          user_name;
     ngx_str_t                          password;
@@ -89,6 +94,9 @@ ngx_int_t ngx_http_streamvault_call(ngx_http_streamvault_ctx_t *ctx,
     ngx_http_streamvault_next_pt next);
 void ngx_http_streamvault_reply(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res);
+ngx_int_t ngx_http_streamvault_read(ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_send_read(ngx_http_streamvault_ctx_t *ctx,
+    ngx_str_t *json);
 ngx_int_t ngx_http_streamvault_result_json(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res, ngx_str_t *json);
 ngx_int_t ngx_http_streamvault_send_sql_error(ngx_http_streamvault_ctx_t *ctx,
@@ -132,6 +140,13 @@ ngx_int_t ngx_http_streamvault_crypt(ngx_http_streamvault_ctx_t *ctx,
 /* ngx_http_streamvault_secrets.c */
 ngx_int_t ngx_http_streamvault_hash_password(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_token_create(ngx_http_streamvault_ctx_t *ctx);
+
+/* ngx_http_streamvault_cache.c */
+ngx_int_t ngx_http_streamvault_cache_key(ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_cache_get(ngx_http_streamvault_ctx_t *ctx,
+    ngx_str_t *body);
+void ngx_http_streamvault_cache_put(ngx_http_streamvault_ctx_t *ctx,
+    ngx_str_t *body);
 
 /* ngx_http_streamvault_status.c */
 ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);

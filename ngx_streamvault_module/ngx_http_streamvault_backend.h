@@ -80,6 +80,13 @@ void ngx_http_streamvault_pg_detach(ngx_http_streamvault_pg_op_t *op);
 /* without I/O: NGX_OK up, NGX_ERROR down, NGX_DECLINED not tried yet */
 ngx_int_t ngx_http_streamvault_pg_status(void);
 
+/* connections that LISTEN for changes now (the API cache needs one) */
+ngx_uint_t ngx_http_streamvault_pg_listening(void);
+
+/* ngx_http_streamvault_cache.c: a change was heard, or may have been missed */
+void ngx_http_streamvault_cache_invalidate(void);
+void ngx_http_streamvault_cache_free(void);
+
 
 /* Redis */
 

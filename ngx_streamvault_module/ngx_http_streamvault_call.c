@@ -16,6 +16,8 @@
 
 static void ngx_http_streamvault_call_done(void *data, ngx_int_t rc,
     PGresult *res);
+static void ngx_http_streamvault_read_done(ngx_http_streamvault_ctx_t *ctx,
+    PGresult *res);
 static void ngx_http_streamvault_redis_done(void *data, ngx_int_t rc,
     redisReply *reply);
 static ngx_int_t ngx_http_streamvault_unavailable(ngx_http_request_t *r,
@@ -67,6 +69,12 @@ ngx_http_streamvault_call_done(void *data, ngx_int_t rc, PGresult *res)
     c = r->connection;
 
     ctx->pg_op = NULL;
+
+    /* whatever a write did, this worker's cached reads may not show it */
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        ngx_http_streamvault_cache_invalidate();
+    }
 
     if (rc != NGX_OK) {
         rc = ngx_http_streamvault_unavailable(r, rc, "PostgreSQL");
@@ -177,6 +185,83 @@ ngx_http_streamvault_reply(ngx_http_streamvault_ctx_t *ctx, PGresult *res)
     }
 
     ngx_http_streamvault_finish(ctx, rc);
+}
+
+
+/*
+ * Reads (GET of an SQL route) are answered from this worker's cache when
+ * nothing changed since (ngx_http_streamvault_cache.c), and carry an ETag
+ * so that nginx's not-modified filter answers If-None-Match with 304.
+ */
+
+ngx_int_t
+ngx_http_streamvault_read(ngx_http_streamvault_ctx_t *ctx)
+{
+    ngx_str_t  json;
+
+    if (ngx_http_streamvault_cache_key(ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ngx_http_streamvault_cache_get(ctx, &json) == NGX_OK) {
+        return ngx_http_streamvault_send_read(ctx, &json);
+    }
+
+    return ngx_http_streamvault_call(ctx,
+                         ngx_http_streamvault_statement(ctx->route->function),
+                         NULL, NULL, ngx_http_streamvault_read_done);
+}
+
+
+static void
+ngx_http_streamvault_read_done(ngx_http_streamvault_ctx_t *ctx,
+    PGresult *res)
+{
+    ngx_int_t  rc;
+    ngx_str_t  json;
+
+    rc = ngx_http_streamvault_result_json(ctx, res, &json);
+
+    if (rc == NGX_OK) {
+        ngx_http_streamvault_cache_put(ctx, &json);
+        rc = ngx_http_streamvault_send_read(ctx, &json);
+    }
+
+    ngx_http_streamvault_finish(ctx, rc);
+}
+
+
+ngx_int_t
+ngx_http_streamvault_send_read(ngx_http_streamvault_ctx_t *ctx,
+    ngx_str_t *json)
+{
+    ngx_table_elt_t     *etag;
+    ngx_http_request_t  *r;
+
+    r = ctx->request;
+
+    etag = ngx_list_push(&r->headers_out.headers);
+    if (etag == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag->value.data = ngx_pnalloc(r->pool, sizeof("\"\"") - 1 + 8);
+    if (etag->value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    etag->hash = 1;
+    ngx_str_set(&etag->key, "ETag");
+    etag->value.len = ngx_sprintf(etag->value.data, "\"%08xD\"",
+                                  ngx_crc32_long(json->data, json->len))
+                      - etag->value.data;
+#if (nginx_version >= 1023000)
+    etag->next = NULL;
+#endif
+
+    r->headers_out.etag = etag;
+
+    return ngx_http_streamvault_send_json(r, NGX_HTTP_OK, json);
 }
 
 

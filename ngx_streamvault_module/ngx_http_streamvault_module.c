@@ -185,6 +185,13 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
       offsetof(ngx_http_streamvault_main_conf_t, login_window),
       NULL },
 
+    { ngx_string("streamvault_api_cache_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, api_cache_ttl),
+      NULL },
+
     { ngx_string("streamvault_media_root"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
@@ -277,6 +284,7 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
 
     smcf->login_rate = NGX_CONF_UNSET_UINT;
     smcf->login_window = NGX_CONF_UNSET;
+    smcf->api_cache_ttl = NGX_CONF_UNSET_MSEC;
 
     return smcf;
 }
@@ -296,6 +304,7 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
 
     ngx_conf_init_uint_value(smcf->login_rate, 30);
     ngx_conf_init_value(smcf->login_window, 60);
+    ngx_conf_init_msec_value(smcf->api_cache_ttl, 10000);
 
     if (smcf->login_window < 1) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -806,4 +815,5 @@ ngx_http_streamvault_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_streamvault_pg_exit_process(cycle);
     ngx_http_streamvault_redis_exit_process(cycle);
+    ngx_http_streamvault_cache_free();
 }

@@ -57,6 +57,8 @@ typedef struct {
 
     unsigned                             prepare:1;
     unsigned                             flushing:1;
+    unsigned                             setup:1;      /* LISTEN sent */
+    unsigned                             listening:1;
 } ngx_http_streamvault_pg_conn_t;
 
 
@@ -91,6 +93,11 @@ static void ngx_http_streamvault_pg_send_op(
     ngx_http_streamvault_pool_conn_t *pc);
 static void ngx_http_streamvault_pg_query(
     ngx_http_streamvault_pg_conn_t *pgc);
+static void ngx_http_streamvault_pg_listen(ngx_http_streamvault_pg_conn_t *pgc);
+static ngx_int_t ngx_http_streamvault_pg_listened(
+    ngx_http_streamvault_pg_conn_t *pgc, PGresult *res);
+static void ngx_http_streamvault_pg_notifies(
+    ngx_http_streamvault_pg_conn_t *pgc);
 static void ngx_http_streamvault_pg_write_handler(ngx_event_t *ev);
 static void ngx_http_streamvault_pg_read_handler(ngx_event_t *ev);
 static void ngx_http_streamvault_pg_flush(
@@ -121,6 +128,9 @@ static ngx_http_streamvault_pool_backend_t  ngx_http_streamvault_pg_backend = {
 
 
 static ngx_http_streamvault_pool_t  *ngx_http_streamvault_pg_pool;
+
+/* connections that LISTEN for changes: the API cache needs at least one */
+static ngx_uint_t  ngx_http_streamvault_pg_listeners;
 
 
 ngx_int_t
@@ -479,7 +489,7 @@ ngx_http_streamvault_pg_connect_poll(ngx_http_streamvault_pg_conn_t *pgc)
         }
 
         if (status == PGRES_POLLING_OK) {
-            ngx_http_streamvault_pool_connected(&pgc->conn);
+            ngx_http_streamvault_pg_listen(pgc);
             return;
         }
 
@@ -806,6 +816,7 @@ ngx_http_streamvault_pg_read(ngx_http_streamvault_pg_conn_t *pgc)
             res = PQgetResult(pgc->pgconn);
 
             if (res == NULL) {
+                ngx_http_streamvault_pg_notifies(pgc);
                 ngx_http_streamvault_pg_result(pgc);
                 return;
             }
@@ -875,6 +886,14 @@ ngx_http_streamvault_pg_result(ngx_http_streamvault_pg_conn_t *pgc)
         return;
     }
 
+    if (pgc->setup) {
+        if (ngx_http_streamvault_pg_listened(pgc, res) == NGX_OK) {
+            ngx_http_streamvault_pool_connected(&pgc->conn);
+        }
+
+        return;
+    }
+
     if (pgc->prepare) {
 
         if (res && PQresultStatus(res) == PGRES_COMMAND_OK) {
@@ -912,13 +931,97 @@ ngx_http_streamvault_pg_result(ngx_http_streamvault_pg_conn_t *pgc)
 }
 
 
+/*
+ * A new connection first LISTENs for changes (the API cache), and counts
+ * as connected once the server confirmed it.
+ */
+
+static void
+ngx_http_streamvault_pg_listen(ngx_http_streamvault_pg_conn_t *pgc)
+{
+    ngx_connection_t  *c;
+
+    c = pgc->conn.connection;
+
+    c->read->handler = ngx_http_streamvault_pg_read_handler;
+    c->write->handler = ngx_http_streamvault_pg_write_handler;
+
+    if (!PQsendQuery(pgc->pgconn, "LISTEN streamvault_changes")) {
+        ngx_http_streamvault_pool_failed(&pgc->conn, 0,
+                                         PQerrorMessage(pgc->pgconn));
+        return;
+    }
+
+    pgc->setup = 1;
+    pgc->flushing = 1;
+
+    ngx_http_streamvault_pg_flush(pgc);
+}
+
+
+static ngx_int_t
+ngx_http_streamvault_pg_listened(ngx_http_streamvault_pg_conn_t *pgc,
+    PGresult *res)
+{
+    ngx_int_t  rc;
+
+    pgc->setup = 0;
+
+    rc = (res && PQresultStatus(res) == PGRES_COMMAND_OK) ? NGX_OK
+                                                          : NGX_ERROR;
+    if (res) {
+        PQclear(res);
+    }
+
+    if (rc != NGX_OK) {
+        ngx_http_streamvault_pool_failed(&pgc->conn, 0, "LISTEN failed");
+        return NGX_ERROR;
+    }
+
+    /* the changes before it were heard by nobody */
+
+    pgc->listening = 1;
+    ngx_http_streamvault_pg_listeners++;
+    ngx_http_streamvault_cache_invalidate();
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_streamvault_pg_notifies(ngx_http_streamvault_pg_conn_t *pgc)
+{
+    PGnotify  *notify;
+
+    for ( ;; ) {
+        notify = PQnotifies(pgc->pgconn);
+
+        if (notify == NULL) {
+            return;
+        }
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, pgc->conn.timer.log, 0,
+                       "streamvault postgres: %s changed", notify->extra);
+
+        PQfreemem(notify);
+        ngx_http_streamvault_cache_invalidate();
+    }
+}
+
+
+ngx_uint_t
+ngx_http_streamvault_pg_listening(void)
+{
+    return ngx_http_streamvault_pg_listeners;
+}
+
+
 static ngx_int_t
 ngx_http_streamvault_pg_idle(ngx_http_streamvault_pool_conn_t *pc,
     char **reason)
 {
     ngx_int_t                        rc;
     ngx_connection_t                *c;
-    PGnotify                        *notify;
     ngx_http_streamvault_pg_conn_t  *pgc;
 
     pgc = (ngx_http_streamvault_pg_conn_t *) pc;
@@ -926,7 +1029,8 @@ ngx_http_streamvault_pg_idle(ngx_http_streamvault_pool_conn_t *pc,
 
     /*
      * an idle connection gets only what the server sends on its own:
-     * parameter changes, notices, and the error before it closes it
+     * notifications, parameter changes, notices, and the error before it
+     * closes it
      */
 
     for ( ;; ) {
@@ -952,15 +1056,7 @@ ngx_http_streamvault_pg_idle(ngx_http_streamvault_pool_conn_t *pc,
             return NGX_ERROR;
         }
 
-        for ( ;; ) {
-            notify = PQnotifies(pgc->pgconn);
-
-            if (notify == NULL) {
-                break;
-            }
-
-            PQfreemem(notify);
-        }
+        ngx_http_streamvault_pg_notifies(pgc);
 
         if (rc != NGX_OK) {
             *reason = "closed by the server";
@@ -976,6 +1072,14 @@ ngx_http_streamvault_pg_close(ngx_http_streamvault_pool_conn_t *pc)
     ngx_http_streamvault_pg_conn_t  *pgc;
 
     pgc = (ngx_http_streamvault_pg_conn_t *) pc;
+
+    /* what it would have heard is heard by nobody now */
+
+    if (pgc->listening) {
+        pgc->listening = 0;
+        ngx_http_streamvault_pg_listeners--;
+        ngx_http_streamvault_cache_invalidate();
+    }
 
     if (pgc->res) {
         PQclear(pgc->res);

@@ -19,6 +19,7 @@ streamvault_postgres_queue 1;
 streamvault_postgres_timeout 2s;
 streamvault_redis_pool_size 2;
 streamvault_redis_timeout 1s;
+streamvault_api_cache_ttl 0;
 EOF
 my $dir = $stack->dir;
 my $port = $stack->port;

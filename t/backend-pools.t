@@ -17,7 +17,9 @@ use JSON::PP qw(decode_json);
 use Time::HiRes qw(sleep time);
 use StreamVault::Test qw(start_stack build_dir wait_for slurp spurt alive run_cmd free_port);
 
-my $stack = start_stack(nginx_http => '');
+# Every request here must reach the pools: no answers from the API cache.
+my $base_http = "streamvault_api_cache_ttl 0;\n";
+my $stack = start_stack(nginx_http => $base_http);
 my $dir = $stack->dir;
 my $port = $stack->port;
 
@@ -95,7 +97,7 @@ sub worker_pids {
 sub reload_with {
     my ($http) = @_;
     my %old = map { $_ => 1 } worker_pids();
-    spurt("$dir/nginx/extra/test.conf", $http);
+    spurt("$dir/nginx/extra/test.conf", $base_http . $http);
     kill 'HUP', $stack->pid('nginx');
     ok(wait_for(sub { my @w = worker_pids(); @w && !grep { $old{$_} } @w }, 15),
        'reloaded: the old worker is gone, a new one runs');
@@ -106,10 +108,10 @@ sub reload_with {
 my $nginx = (slurp(build_dir() . '/config.mk') // '') =~ /^NGINX_BIN = (.*)$/m ? $1 : '/usr/sbin/nginx';
 sub nginx_t {
     my ($http) = @_;
-    spurt("$dir/nginx/extra/test.conf", $http);
+    spurt("$dir/nginx/extra/test.conf", $base_http . $http);
     my $t = run_cmd([$nginx, '-t', '-p', "$dir/nginx/", '-c', "$dir/nginx/nginx.conf",
                      '-e', "$dir/log/nginx-t.log"]);
-    spurt("$dir/nginx/extra/test.conf", '');
+    spurt("$dir/nginx/extra/test.conf", $base_http);
     return $t;
 }
 my $t = nginx_t(join '', map { "$_;\n" }
