@@ -66,6 +66,7 @@ sub collect {
             my ($body) = $r->{buf} =~ /\r\n\r\n(.*)\z/s;
             $r->{json} = eval { decode_json($body // '') } || {};
             $r->{code} = $r->{json}{error}{code} // '';
+            ($r->{retry_after}) = $r->{buf} =~ /^Retry-After: (\d+)\r$/mi;
             $r->{took} = time - $r->{sent};
             push @done, $r;
         }
@@ -172,6 +173,7 @@ for my $i (1 .. 3) {
     $r = get(sql({ echo => 'down' }));
     is($r->{status}, 503, "PostgreSQL down: 503 ($i)");
     is($r->{code}, 'unavailable', 'unavailable');
+    ok(($r->{retry_after} // 0) > 0, 'with Retry-After');
     cmp_ok($r->{took}, '<', 1, 'at once');
 }
 $stack->start_components('pg');
@@ -259,11 +261,13 @@ reload_with("streamvault_postgres_pool_size 1;\nstreamvault_postgres_queue 1;\n"
 is($done[0]{path}, sql({ echo => 'overflow' }), 'the third request is refused first');
 is($done[0]{status}, 503, 'with 503');
 is($done[0]{code}, 'busy', 'busy');
+ok(($done[0]{retry_after} // 0) > 0, 'with Retry-After');
 is(scalar(grep { $_->{status} == 200 } @done), 2, 'the running and the queued one succeed');
 
 @done = concurrent(sql({ sleep => 1.5 }), sql({ echo => 'late' }));
 is($done[0]{path}, sql({ echo => 'late' }), 'a request queued longer than the queue timeout');
 is($done[0]{code}, 'busy', 'is refused as busy');
+ok(($done[0]{retry_after} // 0) > 0, 'with Retry-After');
 cmp_ok($done[0]{took}, '>=', 0.6, 'after the queue timeout');
 is($done[1]{status}, 200, 'the slow one succeeds');
 
