@@ -459,19 +459,44 @@ ngx_http_streamvault_not_allowed(ngx_http_request_t *r, unsigned allowed)
 }
 
 
+/*
+ * Liveness, and what this worker last saw of its backends, without any I/O:
+ * "up", "down", or "unknown" before the first use.
+ */
+
 static ngx_int_t
 ngx_http_streamvault_health(ngx_http_request_t *r)
 {
-    ngx_int_t  rc;
+    ngx_int_t   rc;
+    ngx_str_t   body;
 
-    static ngx_str_t  body = ngx_string("{\"status\":\"ok\",\"version\":\""
-                                        STREAMVAULT_VERSION "\"}\n");
+    static const char  *state[] = { "unknown", "up", "down" };
+
+#define ngx_http_streamvault_state(rc)                                        \
+    state[(rc) == NGX_OK ? 1 : (rc) == NGX_ERROR ? 2 : 0]
 
     rc = ngx_http_discard_request_body(r);
 
     if (rc != NGX_OK) {
         return rc;
     }
+
+    body.data = ngx_pnalloc(r->pool, sizeof("{\"status\":\"ok\",\"version\":\""
+                                            STREAMVAULT_VERSION "\","
+                                            "\"postgres\":\"unknown\","
+                                            "\"redis\":\"unknown\"}\n"));
+    if (body.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    body.len = ngx_sprintf(body.data, "{\"status\":\"ok\",\"version\":\""
+                           STREAMVAULT_VERSION "\",\"postgres\":\"%s\","
+                           "\"redis\":\"%s\"}\n",
+                           ngx_http_streamvault_state(
+                               ngx_http_streamvault_pg_status()),
+                           ngx_http_streamvault_state(
+                               ngx_http_streamvault_redis_status()))
+               - body.data;
 
     return ngx_http_streamvault_send_json(r, NGX_HTTP_OK, &body);
 }

@@ -69,7 +69,9 @@ my $pg = $stack->pid('pg');
 kill 'INT', $pg;
 ok(wait_for(sub { !StreamVault::Test::alive($pg) }, 20), 'PostgreSQL stopped');
 is($stack->api('GET', '/api/streamers', as => $admin)->{status}, 503, 'reads answer 503, not stale data');
+is($stack->api('GET', '/api/health')->{json}{postgres}, 'down', '/api/health says PostgreSQL is down');
 $stack->start_components('pg');
 ok(wait_for(sub { $stack->api('GET', '/api/streamers', as => $admin)->{status} == 200 }, 10), 'and recover');
+is($stack->api('GET', '/api/health')->{json}{postgres}, 'up', 'and that it is up again');
 
 done_testing;

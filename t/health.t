@@ -18,6 +18,8 @@ is($res->{headers}{'cache-control'}, 'no-store', 'never cached');
 my $body = eval { decode_json($res->{content}) };
 is($body->{status}, 'ok', 'status ok');
 is($body->{version}, $version, "version $version");
+like($body->{postgres}, qr/^(up|unknown)$/, "PostgreSQL as this worker last saw it: $body->{postgres}");
+like($body->{redis}, qr/^(up|unknown)$/, "Redis as this worker last saw it: $body->{redis}");
 
 $res = $stack->request('HEAD', '/api/health');
 is($res->{status}, 200, 'HEAD /api/health is 200');
@@ -42,7 +44,8 @@ for my $path ('/api/', '/api/nope', '/api/health/extra', '/api/../api/health2') 
 my $curl = run_cmd(['curl', '-sS', '-i', $stack->url . '/api/health']);
 is($curl->{status}, 0, 'curl reaches the API');
 like($curl->{out}, qr{^HTTP/1\.1 200 OK\r\n}, 'curl sees 200');
-like($curl->{out}, qr/\r\n\r\n\{"status":"ok","version":"\Q$version\E"\}\n\z/, 'curl sees the JSON body');
+like($curl->{out}, qr/\r\n\r\n\{"status":"ok","version":"\Q$version\E","postgres":"\w+","redis":"\w+"\}\n\z/,
+     'curl sees the JSON body');
 
 # The web UI is served from html/.
 $res = $stack->get('/');
