@@ -69,12 +69,15 @@ $(NGX_KIT)/.configured: $(BUILD)/config.mk ngx_streamvault_module/config
 
 $(BUILD)/ngx_streamvault_module.so: $(NGX_KIT)/.configured $(MODULE_SRCS)
 	$(MAKE) -s -C $(NGX_KIT) -f objs/Makefile modules
-	cp $(NGX_KIT)/objs/ngx_streamvault_module.so $@
+	@# a rename, never a write in place: a running nginx has the file mapped
+	cp $(NGX_KIT)/objs/ngx_streamvault_module.so $@.new
+	mv -f $@.new $@
 
 # --- the worker ---------------------------------------------------------------
 
 $(BUILD)/streamvault-worker: $(WORKER_OBJS)
-	$(CC) $(CFLAGS) -o $@ $^ $(SV_LIBS)
+	$(CC) $(CFLAGS) -o $@.new $^ $(SV_LIBS)
+	mv -f $@.new $@
 
 $(BUILD)/obj/%.o: %.c $(BUILD)/config.mk
 	@mkdir -p $(dir $@)

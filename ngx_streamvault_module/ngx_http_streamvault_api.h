@@ -96,7 +96,7 @@ void ngx_http_streamvault_reply(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res);
 ngx_int_t ngx_http_streamvault_read(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_send_read(ngx_http_streamvault_ctx_t *ctx,
-    ngx_str_t *json);
+    ngx_str_t *json, uint32_t etag);
 ngx_int_t ngx_http_streamvault_result_json(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res, ngx_str_t *json);
 ngx_int_t ngx_http_streamvault_send_sql_error(ngx_http_streamvault_ctx_t *ctx,
@@ -144,9 +144,9 @@ ngx_int_t ngx_http_streamvault_token_create(ngx_http_streamvault_ctx_t *ctx);
 /* ngx_http_streamvault_cache.c */
 ngx_int_t ngx_http_streamvault_cache_key(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_cache_get(ngx_http_streamvault_ctx_t *ctx,
-    ngx_str_t *body);
+    ngx_str_t *body, uint32_t *etag);
 void ngx_http_streamvault_cache_put(ngx_http_streamvault_ctx_t *ctx,
-    ngx_str_t *body);
+    ngx_str_t *body, uint32_t etag);
 
 /* ngx_http_streamvault_status.c */
 ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);

@@ -33,6 +33,7 @@ typedef struct {
     size_t       key_len;
     u_char      *body;
     size_t       body_len;
+    uint32_t     etag;       /* CRC32 of the body */
     uint32_t     hash;
     ngx_uint_t   generation;
     ngx_msec_t   expires;
@@ -103,11 +104,11 @@ ngx_http_streamvault_cache_key(ngx_http_streamvault_ctx_t *ctx)
 }
 
 
-/* NGX_OK and the body if the current generation has an answer */
+/* NGX_OK, the body and its ETag if the current generation has an answer */
 
 ngx_int_t
 ngx_http_streamvault_cache_get(ngx_http_streamvault_ctx_t *ctx,
-    ngx_str_t *body)
+    ngx_str_t *body, uint32_t *etag)
 {
     ngx_http_streamvault_cache_entry_t  *e;
 
@@ -127,6 +128,7 @@ ngx_http_streamvault_cache_get(ngx_http_streamvault_ctx_t *ctx,
 
     body->data = e->body;
     body->len = e->body_len;
+    *etag = e->etag;
 
     return NGX_OK;
 }
@@ -139,7 +141,7 @@ ngx_http_streamvault_cache_get(ngx_http_streamvault_ctx_t *ctx,
 
 void
 ngx_http_streamvault_cache_put(ngx_http_streamvault_ctx_t *ctx,
-    ngx_str_t *body)
+    ngx_str_t *body, uint32_t etag)
 {
     u_char                              *p;
     size_t                               size;
@@ -182,6 +184,7 @@ ngx_http_streamvault_cache_put(ngx_http_streamvault_ctx_t *ctx,
     e->body_len = body->len;
     ngx_memcpy(e->body, body->data, body->len);
 
+    e->etag = etag;
     e->hash = ctx->cache_hash;
     e->generation = ctx->cache_generation;
     e->expires = ngx_current_msec + ttl;

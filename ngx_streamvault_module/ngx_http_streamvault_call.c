@@ -197,14 +197,15 @@ ngx_http_streamvault_reply(ngx_http_streamvault_ctx_t *ctx, PGresult *res)
 ngx_int_t
 ngx_http_streamvault_read(ngx_http_streamvault_ctx_t *ctx)
 {
+    uint32_t   etag;
     ngx_str_t  json;
 
     if (ngx_http_streamvault_cache_key(ctx) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ngx_http_streamvault_cache_get(ctx, &json) == NGX_OK) {
-        return ngx_http_streamvault_send_read(ctx, &json);
+    if (ngx_http_streamvault_cache_get(ctx, &json, &etag) == NGX_OK) {
+        return ngx_http_streamvault_send_read(ctx, &json, etag);
     }
 
     return ngx_http_streamvault_call(ctx,
@@ -217,14 +218,16 @@ static void
 ngx_http_streamvault_read_done(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res)
 {
+    uint32_t   etag;
     ngx_int_t  rc;
     ngx_str_t  json;
 
     rc = ngx_http_streamvault_result_json(ctx, res, &json);
 
     if (rc == NGX_OK) {
-        ngx_http_streamvault_cache_put(ctx, &json);
-        rc = ngx_http_streamvault_send_read(ctx, &json);
+        etag = ngx_crc32_long(json.data, json.len);
+        ngx_http_streamvault_cache_put(ctx, &json, etag);
+        rc = ngx_http_streamvault_send_read(ctx, &json, etag);
     }
 
     ngx_http_streamvault_finish(ctx, rc);
@@ -233,33 +236,32 @@ ngx_http_streamvault_read_done(ngx_http_streamvault_ctx_t *ctx,
 
 ngx_int_t
 ngx_http_streamvault_send_read(ngx_http_streamvault_ctx_t *ctx,
-    ngx_str_t *json)
+    ngx_str_t *json, uint32_t etag)
 {
-    ngx_table_elt_t     *etag;
+    ngx_table_elt_t     *h;
     ngx_http_request_t  *r;
 
     r = ctx->request;
 
-    etag = ngx_list_push(&r->headers_out.headers);
-    if (etag == NULL) {
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    etag->value.data = ngx_pnalloc(r->pool, sizeof("\"\"") - 1 + 8);
-    if (etag->value.data == NULL) {
+    h->value.data = ngx_pnalloc(r->pool, sizeof("\"\"") - 1 + 8);
+    if (h->value.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    etag->hash = 1;
-    ngx_str_set(&etag->key, "ETag");
-    etag->value.len = ngx_sprintf(etag->value.data, "\"%08xD\"",
-                                  ngx_crc32_long(json->data, json->len))
-                      - etag->value.data;
+    h->hash = 1;
+    ngx_str_set(&h->key, "ETag");
+    h->value.len = ngx_sprintf(h->value.data, "\"%08xD\"", etag)
+                   - h->value.data;
 #if (nginx_version >= 1023000)
-    etag->next = NULL;
+    h->next = NULL;
 #endif
 
-    r->headers_out.etag = etag;
+    r->headers_out.etag = h;
 
     return ngx_http_streamvault_send_json(r, NGX_HTTP_OK, json);
 }
