@@ -211,6 +211,12 @@ END {
             Test::More::diag("sanitizer report $report:\n" . (slurp($report) // ''));
             $status ||= 1;
         }
+        # nginx under valgrind (SV_NGINX_VALGRIND): its report, once stopped
+        my $valgrind = slurp("$stack->{dir}/log/nginx-valgrind.txt");
+        if (defined $valgrind && $valgrind !~ /ERROR SUMMARY: 0 errors/) {
+            Test::More::diag("valgrind report of nginx:\n$valgrind");
+            $status ||= 1;
+        }
     }
     for my $dir (@dirs) {
         if ($status == 0 && Test::More->builder->is_passing && !$ENV{SV_KEEP_TMP}) {
