@@ -17,6 +17,7 @@ log_file = stderr
 log_level = info
 worker_id = box-1
 heartbeat_interval = 5
+job_lease_seconds = 30
 EOF_CONF
 
 sub check {
@@ -40,11 +41,13 @@ is($r->{status}, 0, 'conf/worker.conf.in renders to a valid config') or diag($r-
 
 my @bad = (
     [ "bogus = 1\n",                         qr/:1: .*bogus/,                   'unknown key' ],
-    [ "$good" . "log_level = info\n",        qr/:10: .*log_level/,              'duplicate key' ],
+    [ "$good" . "log_level = info\n",        qr/:11: .*log_level/,              'duplicate key' ],
     [ "log_level = loud\n",                  qr/:1: .*log_level/,               'bad log level' ],
     [ "heartbeat_interval = 0\n",            qr/:1: .*heartbeat_interval/,      'interval too small' ],
     [ "heartbeat_interval = 5s\n",           qr/:1: .*heartbeat_interval/,      'interval not a number' ],
     [ "heartbeat_interval = 99999999999999999999\n", qr/:1: .*heartbeat_interval/, 'interval overflow' ],
+    [ "job_lease_seconds = 1\n",             qr/:1: .*job_lease_seconds/,       'a lease too short' ],
+    [ "job_lease_seconds = 3601\n",          qr/:1: .*job_lease_seconds/,       'a lease too long' ],
     [ "redis = 127.0.0.1:99999\n",           qr/:1: .*redis/,                   'redis port out of range' ],
     [ "redis = unix:relative.sock\n",        qr/:1: .*redis/,                   'redis socket not absolute' ],
     [ "media_root = media\n",                qr/:1: .*media_root/,              'relative media root' ],

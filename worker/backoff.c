@@ -7,15 +7,21 @@
 #include <limits.h>
 
 uint32_t
+sv_backoff_ceiling(uint32_t base_ms, uint32_t cap_ms, unsigned doublings)
+{
+    uint32_t ceiling = base_ms;
+
+    /* Doubling stops at the cap, so nothing can overflow. */
+    while (doublings-- > 0 && ceiling < cap_ms) {
+        ceiling *= 2;
+    }
+    return ceiling < cap_ms ? ceiling : cap_ms;
+}
+
+uint32_t
 sv_backoff_ceiling_ms(unsigned attempt)
 {
-    /* 250 << 7 already exceeds the cap; checking first avoids overflow. */
-    if (attempt >= 7) {
-        return SV_BACKOFF_CAP_MS;
-    }
-
-    uint32_t ceiling = SV_BACKOFF_BASE_MS << attempt;
-    return ceiling < SV_BACKOFF_CAP_MS ? ceiling : SV_BACKOFF_CAP_MS;
+    return sv_backoff_ceiling(SV_BACKOFF_BASE_MS, SV_BACKOFF_CAP_MS, attempt);
 }
 
 uint32_t

@@ -14,6 +14,11 @@
 #define SV_BACKOFF_BASE_MS  250u
 #define SV_BACKOFF_CAP_MS   30000u
 
+/* min(cap, base * 2^doublings), without overflow: the one exponential
+ * schedule, shared with job retries (job_backoff.h). */
+uint32_t sv_backoff_ceiling(uint32_t base_ms, uint32_t cap_ms,
+                            unsigned doublings);
+
 /* Upper bound of the delay after failure number attempt (0 = first). */
 uint32_t sv_backoff_ceiling_ms(unsigned attempt);
 

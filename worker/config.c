@@ -111,6 +111,15 @@ set_heartbeat_interval(struct sv_config *cfg, const char *value, char *err,
                                   err, errlen);
 }
 
+/* At least 2 s: the lease is extended every third of it. */
+static bool
+set_job_lease_seconds(struct sv_config *cfg, const char *value, char *err,
+                      size_t errlen)
+{
+    return sv_parse_uint_in_range(value, 2, 3600, &cfg->job_lease_seconds,
+                                  err, errlen);
+}
+
 static const struct config_key config_keys[] = {
     { "database", set_database },
     { "redis", set_redis },
@@ -120,6 +129,7 @@ static const struct config_key config_keys[] = {
     { "log_level", set_log_level },
     { "worker_id", set_worker_id },
     { "heartbeat_interval", set_heartbeat_interval },
+    { "job_lease_seconds", set_job_lease_seconds },
 };
 #define CONFIG_KEY_COUNT  (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -138,6 +148,7 @@ sv_config_set_defaults(struct sv_config *cfg, const char *hostname)
     cfg->log_level = SV_LOG_INFO;
     sv_worker_id_from_hostname(hostname, cfg->worker_id);
     cfg->heartbeat_interval = 5;
+    cfg->job_lease_seconds = 30;
 }
 
 static const struct config_key *

@@ -35,6 +35,7 @@ struct sv_config {
     enum sv_log_level     log_level;
     char                  worker_id[SV_WORKER_ID_MAX + 1];
     unsigned              heartbeat_interval;   /* seconds */
+    unsigned              job_lease_seconds;    /* a taken job's lease */
 };
 
 /* The defaults; worker_id is derived from hostname. */

@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "heartbeat.h"
+#include "jobs.h"
 #include "log.h"
 #include "migrate.h"
 #include "pg.h"
@@ -43,6 +44,9 @@ struct daemon {
     redisContext      *redis;
     struct sv_retry    redis_retry;
     int64_t            next_beat_ms;
+
+    struct sv_jobs     jobs;
+    int64_t            next_jobs_ms;
 };
 
 static void
@@ -65,6 +69,9 @@ keep_pg(struct daemon *d, int64_t now)
 {
     if (d->pg == NULL && sv_retry_due(&d->pg_retry, now)) {
         d->pg = sv_pg_connect_paced(d->cfg->database, &d->pg_retry);
+        if (d->pg != NULL) {
+            sv_jobs_pg_connected(&d->jobs);
+        }
     }
 
     if (d->pg != NULL && !d->migrated) {
@@ -85,6 +92,7 @@ keep_redis(struct daemon *d, int64_t now)
                                           &d->redis_retry);
         if (d->redis != NULL) {
             d->next_beat_ms = now;
+            sv_jobs_redis_connected(&d->jobs);
         }
     }
 }
@@ -162,6 +170,21 @@ beat(struct daemon *d, int64_t now)
     d->next_beat_ms = now + (int64_t) d->cfg->heartbeat_interval * 1000;
 }
 
+/* The queue needs both: Redis moves the jobs, PostgreSQL records them. */
+static void
+work_jobs(struct daemon *d, int64_t now)
+{
+    char err[512];
+
+    if (d->pg == NULL || d->redis == NULL || now < d->next_jobs_ms) {
+        return;
+    }
+    if (sv_jobs_step(&d->jobs, d->pg, d->redis, d->cfg, &d->next_jobs_ms,
+                     err, sizeof(err)) == SV_REDIS_CONN_ERROR) {
+        drop_redis(d, sv_monotonic_ms(), err);
+    }
+}
+
 static int64_t
 earliest(int64_t a, int64_t b)
 {
@@ -180,6 +203,8 @@ next_wake(const struct daemon *d, int64_t now)
         wake = earliest(wake, d->next_beat_ms);
         if (d->redis == NULL) {
             wake = earliest(wake, d->redis_retry.next_at_ms);
+        } else if (d->pg != NULL) {
+            wake = earliest(wake, d->next_jobs_ms);
         }
     }
 
@@ -246,6 +271,7 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
             if (now >= d.next_beat_ms) {
                 beat(&d, now);
             }
+            work_jobs(&d, sv_monotonic_ms());
         }
 
         now = sv_monotonic_ms();

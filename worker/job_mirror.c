@@ -1,0 +1,120 @@
+/*
+ * Mirroring job state into PostgreSQL and onto the event channel (see
+ * job_mirror.h).
+ */
+
+#include "job_mirror.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "json.h"
+#include "log.h"
+#include "pg.h"
+
+/* The spec is the job JSON as injected; payload and depends_on come from it
+ * (it was validated, but a cast failure only costs this one write). */
+static const char upsert_sql[] =
+    "INSERT INTO jobs AS j (id, type, state, priority, payload, depends_on,"
+    " attempts, max_attempts, last_error, worker_id, run_after, progress,"
+    " finished_at)"
+    " VALUES ($1::uuid, $2, $3, $4::smallint,"
+    "  coalesce(($5::jsonb)->'payload', '{}'),"
+    "  coalesce(ARRAY(SELECT jsonb_array_elements_text("
+    "   coalesce(($5::jsonb)->'depends_on', '[]')))::uuid[], '{}'),"
+    "  $6::int, $7::int, nullif($8, ''), nullif($9, ''),"
+    "  CASE WHEN $10::bigint > 0 THEN to_timestamp($10::bigint / 1000.0) END,"
+    "  CASE WHEN $3 = 'succeeded' THEN 100 ELSE 0 END,"
+    "  CASE WHEN $3 IN ('succeeded', 'dead', 'cancelled') THEN now() END)"
+    " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state,"
+    "  attempts = EXCLUDED.attempts, max_attempts = EXCLUDED.max_attempts,"
+    "  last_error = EXCLUDED.last_error, worker_id = EXCLUDED.worker_id,"
+    "  run_after = EXCLUDED.run_after, progress = EXCLUDED.progress,"
+    "  finished_at = EXCLUDED.finished_at"
+    /* An API cancel lands here before the queue hears of it: the queue's
+     * view from before must not undo it. */
+    " WHERE NOT (j.state = 'cancelled'"
+    "  AND EXCLUDED.state IN ('waiting', 'queued', 'running', 'failed'))";
+
+static void
+write_row(PGconn *pg, const struct sv_job_summary *job)
+{
+    char        prio[24], attempts[24], max[24], run_after[24], err[512];
+    const char *params[10];
+    PGresult   *res;
+
+    snprintf(prio, sizeof(prio), "%lld", job->priority);
+    snprintf(attempts, sizeof(attempts), "%lld", job->attempts);
+    snprintf(max, sizeof(max), "%lld", job->max_attempts);
+    /* run_after only means something while a retry waits */
+    snprintf(run_after, sizeof(run_after), "%lld",
+             strcmp(job->state, "failed") == 0 ? job->run_after_ms : 0);
+    params[0] = job->id;
+    params[1] = job->type;
+    params[2] = job->state;
+    params[3] = prio;
+    params[4] = job->spec[0] != '\0' ? job->spec : "{}";
+    params[5] = attempts;
+    params[6] = max;
+    params[7] = job->last_error;
+    params[8] = job->worker;
+    params[9] = run_after;
+
+    res = sv_pg_query(pg, upsert_sql, 10, params, err, sizeof(err));
+    if (res == NULL) {
+        sv_log(SV_LOG_WARN, "cannot record a job state in PostgreSQL",
+               SV_STR("job", job->id), SV_STR("state", job->state),
+               SV_STR("error", err));
+    }
+    PQclear(res);
+}
+
+static void
+publish(redisContext *redis, const struct sv_job_summary *job)
+{
+    char            storage[512], err[256];
+    struct sv_jbuf  b;
+
+    sv_jbuf_init(&b, storage, sizeof(storage));
+    sv_jbuf_raw(&b, "{", 1);
+    sv_jbuf_member_string(&b, "type", "job");
+    sv_jbuf_member_string(&b, "id", job->id);
+    sv_jbuf_member_string(&b, "state", job->state);
+    sv_jbuf_member_string(&b, "job_type", job->type);
+    sv_jbuf_member_int(&b, "attempts", job->attempts);
+    sv_jbuf_raw(&b, "}", 1);
+
+    const char  *argv[] = { "PUBLISH", "streamvault:events", b.data };
+    const size_t lens[] = { 7, 18, b.len };
+
+    if (!b.truncated
+        && sv_redis_run(redis, 3, argv, lens, err, sizeof(err))
+           != SV_REDIS_OK) {
+        sv_log(SV_LOG_DEBUG, "cannot publish a job event",
+               SV_STR("error", err));
+    }
+}
+
+void
+sv_job_mirror(PGconn *pg, redisContext *redis,
+              const struct sv_job_summary *job)
+{
+    sv_log(SV_LOG_INFO, "job state", SV_STR("job", job->id),
+           SV_STR("state", job->state), SV_STR("job_type", job->type),
+           SV_INT("attempts", job->attempts));
+    if (pg != NULL) {
+        write_row(pg, job);
+    }
+    publish(redis, job);
+}
+
+void
+sv_job_mirror_reply(PGconn *pg, redisContext *redis, const redisReply *reply)
+{
+    struct sv_job_summary job;
+
+    for (size_t i = 0; i < sv_queue_summary_count(reply); i++) {
+        sv_queue_summary(reply, i, &job);
+        sv_job_mirror(pg, redis, &job);
+    }
+}

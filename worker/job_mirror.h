@@ -1,0 +1,24 @@
+/*
+ * The record of the queue: every job state change is written to the jobs
+ * table in PostgreSQL (what the API reads) and published on
+ * streamvault:events. Redis stays the queue; a failed write is logged, and
+ * the next change of the same job writes the whole row again.
+ */
+
+#ifndef SV_JOB_MIRROR_H
+#define SV_JOB_MIRROR_H
+
+#include <hiredis.h>
+#include <libpq-fe.h>
+
+#include "queue.h"
+
+/* Writes the row (INSERT ... ON CONFLICT DO UPDATE) and the event. */
+void sv_job_mirror(PGconn *pg, redisContext *redis,
+                   const struct sv_job_summary *job);
+
+/* Every job summary in a script's reply. */
+void sv_job_mirror_reply(PGconn *pg, redisContext *redis,
+                         const redisReply *reply);
+
+#endif /* SV_JOB_MIRROR_H */

@@ -1,0 +1,24 @@
+/*
+ * Taking one job off the ready queue and running its handler here, with the
+ * lease extended while it runs; the outcome goes back through ack, fail (a
+ * retry after a backoff, or the dead list) or release (we are stopping).
+ */
+
+#ifndef SV_JOB_RUN_H
+#define SV_JOB_RUN_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "queue.h"
+
+/* *ran says whether there was a job. */
+enum sv_redis_result sv_job_run_next(struct sv_queue *q, PGconn *pg,
+                                     const char *worker_id,
+                                     unsigned lease_seconds, bool *ran,
+                                     char *err, size_t errlen);
+
+/* Wall-clock milliseconds, the queue's time. */
+long long sv_queue_now_ms(void);
+
+#endif /* SV_JOB_RUN_H */
