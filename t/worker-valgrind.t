@@ -33,6 +33,15 @@ if ($pid == 0) {
 StreamVault::Test::track_child($pid);
 ok(wait_for(sub { $stack->redis('--scan', '--pattern', 'streamvault:worker:*') ne '' }, 60),
    'the worker runs under valgrind');
+# Jobs, one of them run in a child process that crashes (isolation): the
+# worker stays clean and both outcomes are recorded.
+$stack->redis('LPUSH', 'streamvault:inbox',
+              '{"v":1,"type":"noop","id":"00000000-0000-4000-8000-000000000001"}',
+              '{"v":1,"type":"probe","id":"00000000-0000-4000-8000-000000000002","max_attempts":1,"payload":{"action":"crash"}}',
+              '{"v":1,"type":"probe","id":"00000000-0000-4000-8000-000000000003"}');
+ok(wait_for(sub { $stack->psql("SELECT string_agg(state, ' ' ORDER BY id) FROM jobs")
+                  eq 'succeeded dead succeeded' }, 60),
+   'under valgrind a noop and a probe succeed, a crashing probe is dead');
 sleep 2;
 kill 'HUP', $pid;
 sleep 1;

@@ -19,6 +19,7 @@
 #include "heartbeat.h"
 #include "jobs.h"
 #include "log.h"
+#include "media_path.h"
 #include "migrate.h"
 #include "pg.h"
 #include "random.h"
@@ -249,6 +250,7 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
     sv_format_iso8601(&wall, d.started_at);
     /* worker_id is validated to fit; it only changes with a restart. */
     sv_heartbeat_key(cfg->worker_id, d.beat_key, sizeof(d.beat_key));
+    sv_media_root_set(cfg->media_root);
     sv_retry_reset(&d.pg_retry);
     sv_retry_reset(&d.redis_retry);
 

@@ -70,9 +70,24 @@ write_row(PGconn *pg, const struct sv_job_summary *job)
 }
 
 static void
+send_event(redisContext *redis, const struct sv_jbuf *b)
+{
+    char         err[256];
+    const char  *argv[] = { "PUBLISH", "streamvault:events", b->data };
+    const size_t lens[] = { 7, 18, b->len };
+
+    if (!b->truncated
+        && sv_redis_run(redis, 3, argv, lens, err, sizeof(err))
+           != SV_REDIS_OK) {
+        sv_log(SV_LOG_DEBUG, "cannot publish a job event",
+               SV_STR("error", err));
+    }
+}
+
+static void
 publish(redisContext *redis, const struct sv_job_summary *job)
 {
-    char            storage[512], err[256];
+    char            storage[512];
     struct sv_jbuf  b;
 
     sv_jbuf_init(&b, storage, sizeof(storage));
@@ -84,15 +99,7 @@ publish(redisContext *redis, const struct sv_job_summary *job)
     sv_jbuf_member_int(&b, "attempts", job->attempts);
     sv_jbuf_raw(&b, "}", 1);
 
-    const char  *argv[] = { "PUBLISH", "streamvault:events", b.data };
-    const size_t lens[] = { 7, 18, b.len };
-
-    if (!b.truncated
-        && sv_redis_run(redis, 3, argv, lens, err, sizeof(err))
-           != SV_REDIS_OK) {
-        sv_log(SV_LOG_DEBUG, "cannot publish a job event",
-               SV_STR("error", err));
-    }
+    send_event(redis, &b);
 }
 
 void
@@ -106,6 +113,39 @@ sv_job_mirror(PGconn *pg, redisContext *redis,
         write_row(pg, job);
     }
     publish(redis, job);
+}
+
+static const char progress_sql[] =
+    "UPDATE jobs SET progress = $2::real"
+    " WHERE id = $1::uuid AND state = 'running'";
+
+void
+sv_job_mirror_progress(PGconn *pg, redisContext *redis, const char *id,
+                       unsigned percent)
+{
+    char            pct[16], storage[256], err[256];
+    const char     *params[] = { id, pct };
+    PGresult       *res;
+    struct sv_jbuf  b;
+
+    snprintf(pct, sizeof(pct), "%u", percent);
+    if (pg != NULL) {
+        res = sv_pg_query(pg, progress_sql, 2, params, err, sizeof(err));
+        if (res == NULL) {
+            sv_log(SV_LOG_DEBUG, "cannot record a job's progress",
+                   SV_STR("job", id), SV_STR("error", err));
+        }
+        PQclear(res);
+    }
+
+    sv_jbuf_init(&b, storage, sizeof(storage));
+    sv_jbuf_raw(&b, "{", 1);
+    sv_jbuf_member_string(&b, "type", "job_progress");
+    sv_jbuf_member_string(&b, "id", id);
+    sv_jbuf_member_int(&b, "progress", percent);
+    sv_jbuf_raw(&b, "}", 1);
+
+    send_event(redis, &b);
 }
 
 void

@@ -17,6 +17,10 @@
 void sv_job_mirror(PGconn *pg, redisContext *redis,
                    const struct sv_job_summary *job);
 
+/* A running job's progress (0..100): the row and a "job_progress" event. */
+void sv_job_mirror_progress(PGconn *pg, redisContext *redis, const char *id,
+                            unsigned percent);
+
 /* Every job summary in a script's reply. */
 void sv_job_mirror_reply(PGconn *pg, redisContext *redis,
                          const redisReply *reply);

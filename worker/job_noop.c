@@ -48,8 +48,9 @@ sv_job_noop_run(yajl_val payload, const struct sv_job_run *run, char *err,
     const char *fail_path[] = { "fail", NULL };
     yajl_val    sleep_ms = yajl_tree_get(payload, sleep_path, yajl_t_number);
     yajl_val    fail = yajl_tree_get(payload, fail_path, yajl_t_true);
-    int64_t     end = sv_monotonic_ms()
-                      + (sleep_ms != NULL ? YAJL_GET_INTEGER(sleep_ms) : 0);
+    int64_t     start = sv_monotonic_ms();
+    int64_t     total = sleep_ms != NULL ? YAJL_GET_INTEGER(sleep_ms) : 0;
+    int64_t     end = start + total;
 
     for (int64_t now = sv_monotonic_ms(); now < end;
          now = sv_monotonic_ms()) {
@@ -57,6 +58,7 @@ sv_job_noop_run(yajl_val payload, const struct sv_job_run *run, char *err,
             snprintf(err, errlen, "interrupted");
             return -1;
         }
+        run->progress(run->ctx, (unsigned) ((now - start) * 100 / total));
         sv_sleep_until(now + (end - now < SLICE_MS ? end - now : SLICE_MS));
     }
 

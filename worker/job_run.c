@@ -9,20 +9,28 @@
 
 #include "clock.h"
 #include "job_backoff.h"
+#include "job_isolate.h"
 #include "job_mirror.h"
 #include "job_spec.h"
 #include "log.h"
 #include "random.h"
 #include "signals.h"
 
-/* What keep_alive needs while a handler runs. */
+/* A handler may report progress on every packet; the record follows at
+ * most this often. */
+#define PROGRESS_INTERVAL_MS  1000
+
+/* What keep_alive and progress need while a handler runs. */
 struct lease {
     struct sv_queue       *q;
+    PGconn                *pg;
     const char            *worker_id;
     const char            *job_id;
     unsigned               lease_ms;
     int64_t                next_extend_ms;     /* monotonic */
     bool                   lost;               /* someone else has it now */
+    int                    percent;            /* last recorded, -1: none */
+    int64_t                next_progress_ms;   /* monotonic */
     enum sv_redis_result   redis;
     char                   err[256];
 };
@@ -66,6 +74,23 @@ keep_alive(void *ctx)
     return !l->lost;
 }
 
+static void
+report_progress(void *ctx, unsigned percent)
+{
+    struct lease *l = ctx;
+    int64_t       now = sv_monotonic_ms();
+
+    if (percent > 100) {
+        percent = 100;
+    }
+    if ((int) percent == l->percent || now < l->next_progress_ms) {
+        return;
+    }
+    l->percent = (int) percent;
+    l->next_progress_ms = now + PROGRESS_INTERVAL_MS;
+    sv_job_mirror_progress(l->pg, l->q->redis, l->job_id, percent);
+}
+
 /* ack, fail or release; the reply's jobs are mirrored. */
 static enum sv_redis_result
 finish(struct sv_queue *q, PGconn *pg, enum sv_queue_script script,
@@ -90,7 +115,8 @@ finish(struct sv_queue *q, PGconn *pg, enum sv_queue_script script,
     return r;
 }
 
-/* Parses the stored spec again and runs the handler. */
+/* Parses the stored spec again and runs the handler, here or (isolated
+ * types) in a child process that must not keep our connections. */
 static int
 run_handler(const struct sv_job_summary *job, struct lease *l, char *why,
             size_t whylen)
@@ -105,10 +131,19 @@ run_handler(const struct sv_job_summary *job, struct lease *l, char *why,
 
     struct sv_job_run run = {
         .id = job->id, .attempt = (unsigned) job->attempts,
-        .keep_alive = keep_alive, .ctx = l,
+        .keep_alive = keep_alive, .ctx = l, .progress = report_progress,
     };
 
-    rc = spec.type->run(spec.payload, &run, why, whylen);
+    if (spec.type->isolated) {
+        const int                       fds[] = { l->q->redis->fd,
+                                                  PQsocket(l->pg) };
+        const struct sv_job_isolate_fds connections = { fds, 2 };
+
+        rc = sv_job_isolate_run(spec.type, spec.payload, &run, &connections,
+                                why, whylen);
+    } else {
+        rc = spec.type->run(spec.payload, &run, why, whylen);
+    }
     sv_job_spec_free(&spec);
     return rc;
 }
@@ -123,8 +158,9 @@ sv_job_run_next(struct sv_queue *q, PGconn *pg, const char *worker_id,
     redisReply           *reply;
     struct sv_job_summary job;
     enum sv_redis_result  r;
-    struct lease          l = { .q = q, .worker_id = worker_id,
-                                .lease_ms = lease_seconds * 1000 };
+    struct lease          l = { .q = q, .pg = pg, .worker_id = worker_id,
+                                .lease_ms = lease_seconds * 1000,
+                                .percent = -1 };
 
     *ran = false;
     snprintf(now, sizeof(now), "%lld", sv_queue_now_ms());

@@ -12,11 +12,13 @@
 #include "random.h"
 
 /*
- * yajl_tree has no depth limit and frees recursively, so the nesting is
- * measured before parsing: brackets outside strings.
+ * What yajl_tree cannot be trusted with, found before parsing: it has no
+ * depth limit and frees recursively, so the nesting of brackets outside
+ * strings is measured; and its strings end at NUL, so a "\u0000" escape
+ * would silently shorten a value (a path, say). NULL when the text is fit.
  */
-static bool
-nesting_within(const char *s, size_t len, unsigned limit)
+static const char *
+unfit_for_tree(const char *s, size_t len, unsigned limit)
 {
     unsigned depth = 0;
     bool     in_string = false, escaped = false;
@@ -27,6 +29,9 @@ nesting_within(const char *s, size_t len, unsigned limit)
         if (in_string) {
             if (escaped) {
                 escaped = false;
+                if (c == 'u' && len - i > 4 && memcmp(s + i + 1, "0000", 4) == 0) {
+                    return "a \\u0000 (NUL) in a string";
+                }
             } else if (c == '\\') {
                 escaped = true;
             } else if (c == '"') {
@@ -36,13 +41,13 @@ nesting_within(const char *s, size_t len, unsigned limit)
             in_string = true;
         } else if (c == '[' || c == '{') {
             if (++depth > limit) {
-                return false;
+                return "nested deeper than allowed";
             }
         } else if ((c == ']' || c == '}') && depth > 0) {
             depth--;
         }
     }
-    return true;
+    return NULL;
 }
 
 bool
@@ -237,7 +242,8 @@ sv_job_spec_parse(const char *text, size_t len, struct sv_job_spec *spec,
                   char *err, size_t errlen)
 {
     char  parse_err[256];
-    char *copy;
+    char       *copy;
+    const char *unfit;
 
     memset(spec, 0, sizeof(*spec));
     spec->priority = SV_JOB_PRIORITY_DEFAULT;
@@ -252,9 +258,8 @@ sv_job_spec_parse(const char *text, size_t len, struct sv_job_spec *spec,
         snprintf(err, errlen, "malformed JSON: a NUL byte");
         return false;
     }
-    if (!nesting_within(text, len, SV_JOB_SPEC_DEPTH)) {
-        snprintf(err, errlen, "nested deeper than %d levels",
-                 SV_JOB_SPEC_DEPTH);
+    if ((unfit = unfit_for_tree(text, len, SV_JOB_SPEC_DEPTH)) != NULL) {
+        snprintf(err, errlen, "%s", unfit);
         return false;
     }
 

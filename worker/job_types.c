@@ -7,9 +7,19 @@
 #include <string.h>
 
 #include "job_noop.h"
+#include "job_probe.h"
+#include "job_remux.h"
 
 static const struct sv_job_type job_types[] = {
-    { "noop", sv_job_noop_validate, sv_job_noop_run },
+    /* Rows name their fields: the optional ones are left out. */
+    { .name = "noop", .validate = sv_job_noop_validate,
+      .run = sv_job_noop_run },
+    { .name = "probe", .validate = sv_job_probe_validate,
+      .run = sv_job_probe_run, .isolated = true,
+      .time_limit_s = SV_PROBE_TIME_LIMIT_S,
+      .time_limit_for = sv_job_probe_time_limit },
+    { .name = "remux", .validate = sv_job_remux_validate,
+      .run = sv_job_remux_run, .isolated = true },
 };
 
 const struct sv_job_type *
@@ -21,4 +31,16 @@ sv_job_type_find(const char *name)
         }
     }
     return NULL;
+}
+
+unsigned
+sv_job_type_time_limit(const struct sv_job_type *type, yajl_val payload)
+{
+    unsigned limit = type->time_limit_for != NULL
+                     ? type->time_limit_for(payload) : 0;
+
+    if (limit == 0) {
+        limit = type->time_limit_s;
+    }
+    return limit != 0 ? limit : SV_JOB_DEFAULT_TIME_LIMIT_S;
 }

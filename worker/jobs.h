@@ -3,7 +3,8 @@
  * external programs injected, bring back what expired or fell due, follow
  * the API's retry and cancel requests, and run one job.
  *
- * Handlers run in the worker's loop, one job at a time; a running job
+ * Handlers run in the worker's loop, one job at a time (isolated types in a
+ * child process the loop waits for, job_isolate.h); a running job
  * extends its lease every third of job_lease_seconds, so only a dead
  * worker's jobs return to the queue.
  */

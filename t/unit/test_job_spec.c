@@ -95,6 +95,13 @@ test_bad(void)
            && strstr(err, "unknown field"),
            "brackets inside strings do not count as nesting (%s)", err);
 
+    refused("{\"v\":1,\"type\":\"noop\",\"x\":\"a.ts\\u0000/../b\"}", "NUL",
+            "a \\u0000 escape, which would cut the string short");
+    tap_ok(!parses("{\"v\":1,\"type\":\"noop\",\"x\":\"a\\\\u0000\"}", err,
+                   sizeof(err))
+           && strstr(err, "unknown field"),
+           "an escaped backslash before u0000 is no NUL (%s)", err);
+
     refused("{\"v\":1,\"type\":\"noop\",\"extra\":1}", "unknown field",
             "an unknown field");
     refused("{\"v\":1,\"type\":\"noop\",\"v\":1}", "twice",
