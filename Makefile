@@ -116,12 +116,15 @@ test: ensure-deps
 	@$(MAKE) --no-print-directory all san
 	@$(MAKE) --no-print-directory check
 
-# The suite alone, on what is built.
+# The suite alone, on what is built. Each run has its own directory of
+# stacks, and stops what its interrupted tests left there (only there).
 check:
-	@start=$$(date +%s); \
+	@start=$$(date +%s); tmp=$(CURDIR)/$(BUILD)/t/tmp/$$$$; \
+	[ $${#tmp} -le 50 ] || tmp=/tmp/streamvault-t/$$$$; \
 	scripts/stack template $(CURDIR)/$(BUILD)/t/pg-template || exit 1; \
-	status=0; prove -r -j2 --timer t/ || status=$$?; \
-	scripts/stack reap $(CURDIR)/$(BUILD)/t/tmp; \
+	status=0; SV_TEST_TMP=$$tmp prove -r -j2 --timer t/ || status=$$?; \
+	scripts/stack reap $$tmp; \
+	rmdir $$tmp 2>/dev/null; \
 	echo "suite wall time: $$(( $$(date +%s) - start ))s"; \
 	exit $$status
 
