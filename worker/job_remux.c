@@ -4,17 +4,16 @@
 
 #include "job_remux.h"
 
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include "media_index.h"
+#include "media_index_file.h"
 #include "media_path.h"
 #include "media_remux.h"
+#include "payload_check.h"
 #include "sv_path.h"
 
 #define INDEX_SUFFIX  ".index.json"
@@ -26,8 +25,8 @@ struct remux_payload {
     const char *output, *title, *streamer, *date;
 };
 
-static bool
-path_ok(const char *what, yajl_val v, char *err, size_t errlen)
+bool
+sv_job_media_path_ok(const char *what, yajl_val v, char *err, size_t errlen)
 {
     char why[128];
 
@@ -62,30 +61,8 @@ text_ok(const char *what, yajl_val v, char *err, size_t errlen)
     return true;
 }
 
-/* YYYY-MM-DD with a month 01-12 and a day 01-31. */
-static bool
-date_ok(yajl_val v, char *err, size_t errlen)
-{
-    const char *s = YAJL_GET_STRING(v);
-    bool        ok = s != NULL && strlen(s) == 10 && s[4] == '-'
-                     && s[7] == '-';
-
-    for (int i = 0; ok && i < 10; i++) {
-        ok = i == 4 || i == 7 || (s[i] >= '0' && s[i] <= '9');
-    }
-    if (ok) {
-        int month = atoi(s + 5), day = atoi(s + 8);
-
-        ok = month >= 1 && month <= 12 && day >= 1 && day <= 31;
-    }
-    if (!ok) {
-        snprintf(err, errlen, "payload.date must be YYYY-MM-DD");
-    }
-    return ok;
-}
-
-static bool
-input_ok(yajl_val v, char *err, size_t errlen)
+bool
+sv_job_media_inputs_ok(yajl_val v, char *err, size_t errlen)
 {
     char what[32];
 
@@ -97,7 +74,8 @@ input_ok(yajl_val v, char *err, size_t errlen)
     }
     for (size_t i = 0; i < v->u.array.len; i++) {
         snprintf(what, sizeof(what), "input[%zu]", i);
-        if (!path_ok(what, v->u.array.values[i], err, errlen)) {
+        if (!sv_job_media_path_ok(what, v->u.array.values[i], err,
+                                  errlen)) {
             return false;
         }
     }
@@ -116,17 +94,17 @@ parse_payload(yajl_val payload, struct remux_payload *p, char *err,
         bool        ok;
 
         if (strcmp(key, "input") == 0) {
-            ok = input_ok(v, err, errlen);
+            ok = sv_job_media_inputs_ok(v, err, errlen);
             p->input = v;
         } else if (strcmp(key, "output") == 0) {
-            ok = path_ok("output", v, err, errlen);
+            ok = sv_job_media_path_ok("output", v, err, errlen);
             p->output = YAJL_GET_STRING(v);
         } else if (strcmp(key, "title") == 0
                    || strcmp(key, "streamer") == 0) {
             ok = text_ok(key, v, err, errlen);
             *(key[0] == 't' ? &p->title : &p->streamer) = YAJL_GET_STRING(v);
         } else if (strcmp(key, "date") == 0) {
-            ok = date_ok(v, err, errlen);
+            ok = sv_payload_date_ok("date", v, err, errlen);
             p->date = YAJL_GET_STRING(v);
         } else {
             snprintf(err, errlen, "payload: unknown field \"%.64s\"", key);
@@ -200,43 +178,14 @@ resolve_inputs(yajl_val input, char *err, size_t errlen)
     return paths;
 }
 
-static bool
-pread_all(void *ctx, uint64_t off, void *buf, size_t len)
-{
-    int fd = *(int *) ctx;
-
-    while (len > 0) {
-        ssize_t n = pread(fd, buf, len, (off_t) off);
-
-        if (n <= 0) {
-            return false;
-        }
-        buf = (char *) buf + n;
-        off += (uint64_t) n;
-        len -= (size_t) n;
-    }
-    return true;
-}
-
 /* Scans the written MP4 and writes its index to index_tmp. */
 static bool
 write_index(const char *mp4, const char *index_tmp, char *err, size_t errlen)
 {
     struct sv_mp4_index idx;
-    struct stat         st;
-    int                 fd = open(mp4, O_RDONLY | O_CLOEXEC);
-    bool                ok = fd >= 0 && fstat(fd, &st) == 0
-                             && sv_mp4_index_scan(pread_all, &fd,
-                                                  (uint64_t) st.st_size,
-                                                  &idx, err, errlen);
+    bool                ok;
 
-    if (fd >= 0) {
-        close(fd);
-    }
-    if (!ok) {
-        if (err[0] == '\0') {
-            snprintf(err, errlen, "cannot read the written MP4");
-        }
+    if (!sv_mp4_index_scan_file(mp4, &idx, err, errlen)) {
         return false;
     }
 

@@ -20,6 +20,13 @@
 #define SV_REMUX_INPUTS_MAX    100000
 #define SV_REMUX_TEXT_MAX      1024     /* bytes of title or streamer */
 
+/* Payload checks the media jobs share: what (a string) is a safe relative
+ * path (sv_path_relative_ok); v is an array of 1..SV_REMUX_INPUTS_MAX of
+ * them. False with the reason, naming the payload member. */
+bool sv_job_media_path_ok(const char *what, yajl_val v, char *err,
+                          size_t errlen);
+bool sv_job_media_inputs_ok(yajl_val v, char *err, size_t errlen);
+
 bool sv_job_remux_validate(yajl_val payload, char *err, size_t errlen);
 int sv_job_remux_run(yajl_val payload, const struct sv_job_run *run,
                      char *err, size_t errlen);

@@ -6,9 +6,11 @@
 
 #include <string.h>
 
+#include "job_nfo.h"
 #include "job_noop.h"
 #include "job_probe.h"
 #include "job_remux.h"
+#include "job_validate.h"
 
 static const struct sv_job_type job_types[] = {
     /* Rows name their fields: the optional ones are left out. */
@@ -20,6 +22,10 @@ static const struct sv_job_type job_types[] = {
       .time_limit_for = sv_job_probe_time_limit },
     { .name = "remux", .validate = sv_job_remux_validate,
       .run = sv_job_remux_run, .isolated = true },
+    { .name = "nfo", .validate = sv_job_nfo_validate,
+      .run = sv_job_nfo_run },
+    { .name = "validate", .validate = sv_job_validate_validate,
+      .run = sv_job_validate_run, .isolated = true },
 };
 
 const struct sv_job_type *

@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sv_utf8.h"
+
 /*
  * An output buffer with a hard limit. Once something did not fit, the buffer
  * is marked truncated and later writes are skipped, so whatever was written
@@ -44,8 +46,5 @@ void sv_jbuf_member_int(struct sv_jbuf *b, const char *key, long long v);
  */
 size_t sv_json_escape(char *dst, size_t cap, const char *src, size_t n,
                       size_t *consumed);
-
-/* Length of the well-formed UTF-8 sequence (RFC 3629) at s, 0 if none. */
-size_t sv_utf8_sequence_length(const unsigned char *s, size_t n);
 
 #endif /* SV_JSON_H */
