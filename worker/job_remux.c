@@ -114,19 +114,26 @@ parse_payload(yajl_val payload, struct remux_payload *p, char *err,
             return false;
         }
     }
-    if (p->input == NULL || p->output == NULL) {
+    return sv_job_media_io_ok(p->input, p->output, err, errlen);
+}
+
+bool
+sv_job_media_io_ok(yajl_val input, const char *output, char *err,
+                   size_t errlen)
+{
+    if (input == NULL || output == NULL) {
         snprintf(err, errlen, "payload.%s is required",
-                 p->input == NULL ? "input" : "output");
+                 input == NULL ? "input" : "output");
         return false;
     }
-    if (!sv_path_has_suffix(p->output, ".mp4")) {
+    if (!sv_path_has_suffix(output, ".mp4")) {
         snprintf(err, errlen, "payload.output must end in .mp4");
         return false;
     }
-    for (size_t i = 0; i < p->input->u.array.len; i++) {
-        const char *in = YAJL_GET_STRING(p->input->u.array.values[i]);
+    for (size_t i = 0; i < input->u.array.len; i++) {
+        const char *in = YAJL_GET_STRING(input->u.array.values[i]);
 
-        if (in != NULL && strcmp(in, p->output) == 0) {
+        if (in != NULL && strcmp(in, output) == 0) {
             snprintf(err, errlen, "payload.output is also an input");
             return false;
         }

@@ -27,6 +27,11 @@ bool sv_job_media_path_ok(const char *what, yajl_val v, char *err,
                           size_t errlen);
 bool sv_job_media_inputs_ok(yajl_val v, char *err, size_t errlen);
 
+/* What remux and validate both require of their input and output: both
+ * given, output an .mp4, output not also an input. */
+bool sv_job_media_io_ok(yajl_val input, const char *output, char *err,
+                        size_t errlen);
+
 bool sv_job_remux_validate(yajl_val payload, char *err, size_t errlen);
 int sv_job_remux_run(yajl_val payload, const struct sv_job_run *run,
                      char *err, size_t errlen);

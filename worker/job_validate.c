@@ -83,24 +83,7 @@ parse_payload(yajl_val payload, struct validate_payload *p, char *err,
             return false;
         }
     }
-    if (p->input == NULL || p->output == NULL) {
-        snprintf(err, errlen, "payload.%s is required",
-                 p->input == NULL ? "input" : "output");
-        return false;
-    }
-    if (!sv_path_has_suffix(p->output, ".mp4")) {
-        snprintf(err, errlen, "payload.output must end in .mp4");
-        return false;
-    }
-    for (size_t i = 0; i < p->input->u.array.len; i++) {
-        const char *in = YAJL_GET_STRING(p->input->u.array.values[i]);
-
-        if (in != NULL && strcmp(in, p->output) == 0) {
-            snprintf(err, errlen, "payload.output is also an input");
-            return false;
-        }
-    }
-    return true;
+    return sv_job_media_io_ok(p->input, p->output, err, errlen);
 }
 
 bool
