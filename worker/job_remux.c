@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chapter_events.h"
 #include "media_index_file.h"
 #include "media_path.h"
 #include "media_remux.h"
@@ -21,7 +22,7 @@
 
 /* The payload, its members picked out (NULL when absent). */
 struct remux_payload {
-    yajl_val    input;
+    yajl_val    input, chapters;
     const char *output, *title, *streamer, *date;
 };
 
@@ -103,6 +104,9 @@ parse_payload(yajl_val payload, struct remux_payload *p, char *err,
                    || strcmp(key, "streamer") == 0) {
             ok = text_ok(key, v, err, errlen);
             *(key[0] == 't' ? &p->title : &p->streamer) = YAJL_GET_STRING(v);
+        } else if (strcmp(key, "chapters") == 0) {
+            ok = sv_chapter_events_ok(key, v, err, errlen);
+            p->chapters = v;
         } else if (strcmp(key, "date") == 0) {
             ok = sv_payload_date_ok("date", v, err, errlen);
             p->date = YAJL_GET_STRING(v);
@@ -226,6 +230,29 @@ keep_going(void *ctx, double done)
     return run->keep_alive(run->ctx);
 }
 
+/* The payload's chapters (none when absent). The duration is not known
+ * yet: every event up to the longest recording counts. */
+static bool
+build_chapters(yajl_val events, struct sv_chapter **ch, size_t *count,
+               char *err, size_t errlen)
+{
+    struct sv_chapter_event *e;
+
+    if (events == NULL) {
+        return true;
+    }
+    e = sv_chapter_events_get(events);
+    *ch = e != NULL ? sv_chapters_build(e, events->u.array.len,
+                                        (int64_t) SV_CHAPTER_AT_MAX_S * 1000
+                                        + 1, count)
+                    : NULL;
+    free(e);
+    if (*ch == NULL) {
+        snprintf(err, errlen, "out of memory");
+    }
+    return *ch != NULL;
+}
+
 int
 sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
                  size_t errlen)
@@ -233,12 +260,19 @@ sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
     struct remux_payload p;
     struct out_paths     o;
     char               **inputs;
+    struct sv_chapter   *chapters = NULL;
+    size_t               chapter_count = 0;
     int                  rc = -1;
 
     err[0] = '\0';
     if (!parse_payload(payload, &p, err, errlen)
         || !sv_media_prepare_output(p.output, o.mp4, err, errlen)
-        || (inputs = resolve_inputs(p.input, err, errlen)) == NULL) {
+        || !build_chapters(p.chapters, &chapters, &chapter_count, err,
+                           errlen)) {
+        return -1;
+    }
+    if ((inputs = resolve_inputs(p.input, err, errlen)) == NULL) {
+        free(chapters);
         return -1;
     }
     snprintf(o.mp4_tmp, sizeof(o.mp4_tmp), "%s" TMP_SUFFIX, o.mp4);
@@ -249,6 +283,7 @@ sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
         .inputs = (const char *const *) inputs,
         .count = p.input->u.array.len, .output = o.mp4_tmp,
         .meta = { .title = p.title, .artist = p.streamer, .date = p.date },
+        .chapters = chapters, .chapter_count = chapter_count,
         .keep_going = keep_going, .ctx = (void *) run,
     };
 
@@ -262,5 +297,6 @@ sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
     unlink(o.mp4_tmp);
     unlink(o.index_tmp);
     free_paths(inputs, req.count);
+    free(chapters);
     return rc;
 }

@@ -5,7 +5,9 @@
  * payload: {"input": ["<relative path>", ...],   1..100000, in order
  *           "output": "<relative path>.mp4",
  *           "title": "...", "streamer": "...",    optional, embedded
- *           "date": "YYYY-MM-DD"}                 optional, embedded
+ *           "date": "YYYY-MM-DD",                 optional, embedded
+ *           "chapters": [{"at_s", "title"?, "category"?}]}
+ *                                 optional: embedded chapters (chapters.h)
  *
  * Writes <output> and <output>.index.json (see media_index.h), each through
  * a temp file and a rename, so a re-run gives the same result and readers

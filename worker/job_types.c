@@ -6,10 +6,12 @@
 
 #include <string.h>
 
+#include "job_chapters.h"
 #include "job_nfo.h"
 #include "job_noop.h"
 #include "job_probe.h"
 #include "job_remux.h"
+#include "job_thumbnails.h"
 #include "job_validate.h"
 
 static const struct sv_job_type job_types[] = {
@@ -24,8 +26,12 @@ static const struct sv_job_type job_types[] = {
       .run = sv_job_remux_run, .isolated = true },
     { .name = "nfo", .validate = sv_job_nfo_validate,
       .run = sv_job_nfo_run },
+    { .name = "chapters", .validate = sv_job_chapters_validate,
+      .run = sv_job_chapters_run },
     { .name = "validate", .validate = sv_job_validate_validate,
       .run = sv_job_validate_run, .isolated = true },
+    { .name = "thumbnails", .validate = sv_job_thumbnails_validate,
+      .run = sv_job_thumbnails_run, .isolated = true },
 };
 
 const struct sv_job_type *

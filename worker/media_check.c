@@ -20,8 +20,8 @@ struct decoder {
     unsigned long    frames;        /* decoded without error */
 };
 
-static bool
-av_fail(int averr, const char *what, char *err, size_t errlen)
+bool
+sv_media_av_fail(int averr, const char *what, char *err, size_t errlen)
 {
     char why[AV_ERROR_MAX_STRING_SIZE] = "";
 
@@ -30,18 +30,20 @@ av_fail(int averr, const char *what, char *err, size_t errlen)
     return false;
 }
 
-static bool
-open_input(const char *path, AVFormatContext **fmt, char *err, size_t errlen)
+bool
+sv_media_open(const char *path, AVFormatContext **fmt, char *err,
+              size_t errlen)
 {
     int e = avformat_open_input(fmt, path, NULL, NULL);
 
     if (e < 0) {
-        return av_fail(e, "cannot open", err, errlen);
+        return sv_media_av_fail(e, "cannot open", err, errlen);
     }
     e = avformat_find_stream_info(*fmt, NULL);
     if (e < 0) {
         avformat_close_input(fmt);
-        return av_fail(e, "cannot read its stream headers", err, errlen);
+        return sv_media_av_fail(e, "cannot read its stream headers", err,
+                                errlen);
     }
     return true;
 }
@@ -52,7 +54,7 @@ sv_media_info(const char *path, struct sv_media_info *info, char *err,
 {
     AVFormatContext *fmt = NULL;
 
-    if (!open_input(path, &fmt, err, errlen)) {
+    if (!sv_media_open(path, &fmt, err, errlen)) {
         return false;
     }
     *info = (struct sv_media_info) {
@@ -88,7 +90,7 @@ open_decoder(const char *path, struct decoder *d, char *err, size_t errlen)
     const AVCodec *codec = NULL;
     int            e;
 
-    if (!open_input(path, &d->fmt, err, errlen)) {
+    if (!sv_media_open(path, &d->fmt, err, errlen)) {
         return false;
     }
     d->stream = av_find_best_stream(d->fmt, AVMEDIA_TYPE_VIDEO, -1, -1,
@@ -98,14 +100,14 @@ open_decoder(const char *path, struct decoder *d, char *err, size_t errlen)
                                         &codec, 0);
     }
     if (d->stream < 0) {
-        return av_fail(d->stream, "no decodable video or audio stream", err,
-                       errlen);
+        return sv_media_av_fail(d->stream, "no decodable video or audio "
+                                "stream", err, errlen);
     }
     d->dec = avcodec_alloc_context3(codec);
     d->pkt = av_packet_alloc();
     d->frame = av_frame_alloc();
     if (d->dec == NULL || d->pkt == NULL || d->frame == NULL) {
-        return av_fail(AVERROR(ENOMEM), "decoder", err, errlen);
+        return sv_media_av_fail(AVERROR(ENOMEM), "decoder", err, errlen);
     }
     e = avcodec_parameters_to_context(d->dec,
                                       d->fmt->streams[d->stream]->codecpar);
@@ -116,7 +118,8 @@ open_decoder(const char *path, struct decoder *d, char *err, size_t errlen)
     if (e >= 0) {
         e = avcodec_open2(d->dec, codec, NULL);
     }
-    return e >= 0 || av_fail(e, "cannot open the decoder", err, errlen);
+    return e >= 0 || sv_media_av_fail(e, "cannot open the decoder", err,
+                                      errlen);
 }
 
 /* Sends pkt (NULL: the end) and takes every frame that comes out. */
@@ -126,7 +129,7 @@ decode(struct decoder *d, const AVPacket *pkt, char *err, size_t errlen)
     int e = avcodec_send_packet(d->dec, pkt);
 
     if (e < 0 && e != AVERROR_EOF) {
-        return av_fail(e, "decoding", err, errlen);
+        return sv_media_av_fail(e, "decoding", err, errlen);
     }
     while ((e = avcodec_receive_frame(d->dec, d->frame)) >= 0) {
         bool corrupt = (d->frame->flags & AV_FRAME_FLAG_CORRUPT) != 0
@@ -140,7 +143,7 @@ decode(struct decoder *d, const AVPacket *pkt, char *err, size_t errlen)
         d->frames++;
     }
     if (e != AVERROR(EAGAIN) && e != AVERROR_EOF) {
-        return av_fail(e, "decoding", err, errlen);
+        return sv_media_av_fail(e, "decoding", err, errlen);
     }
     return true;
 }
@@ -161,8 +164,8 @@ seek_last_keyframe(struct decoder *d, char *err, size_t errlen)
     }
     e = av_seek_frame(d->fmt, d->stream, start + length,
                       AVSEEK_FLAG_BACKWARD);
-    return e >= 0 || av_fail(e, "cannot seek to the last keyframe", err,
-                             errlen);
+    return e >= 0 || sv_media_av_fail(e, "cannot seek to the last keyframe",
+                                      err, errlen);
 }
 
 /* Reads and decodes the chosen stream's packets: from its first keyframe,
@@ -199,7 +202,7 @@ decode_packets(struct decoder *d, bool stop_at_next_key, char *err,
         return false;
     }
     if (e != AVERROR_EOF) {
-        return av_fail(e, "reading", err, errlen);
+        return sv_media_av_fail(e, "reading", err, errlen);
     }
     return decode(d, NULL, err, errlen);
 }

@@ -20,6 +20,16 @@ struct sv_media_info {
 bool sv_media_info(const char *path, struct sv_media_info *info, char *err,
                    size_t errlen);
 
+struct AVFormatContext;
+
+/* Opens path with libavformat and reads its stream headers; false with the
+ * reason (close with avformat_close_input). Shared by the media jobs. */
+bool sv_media_open(const char *path, struct AVFormatContext **fmt,
+                   char *err, size_t errlen);
+
+/* Puts "what: <libav's text for averr>" in err; returns false. */
+bool sv_media_av_fail(int averr, const char *what, char *err, size_t errlen);
+
 enum sv_gop { SV_GOP_FIRST, SV_GOP_LAST };
 
 /* Decodes the first GOP (from the start to the second keyframe) or the last

@@ -169,6 +169,42 @@ write_packet(struct remux *r, int o, AVPacket *pkt)
     return e == AVERROR(EAGAIN) || e == AVERROR_EOF ? 0 : e;
 }
 
+/* The request's chapters on the output, in ms; before the header, which
+ * carries them. */
+static int
+add_chapters(struct remux *r)
+{
+    const struct sv_remux_request *req = r->req;
+
+    if (req->chapter_count == 0) {
+        return 0;
+    }
+    r->out->chapters = av_calloc(req->chapter_count,
+                                 sizeof(*r->out->chapters));
+    if (r->out->chapters == NULL) {
+        return AVERROR(ENOMEM);
+    }
+    for (size_t i = 0; i < req->chapter_count; i++) {
+        const struct sv_chapter *c = &req->chapters[i];
+        AVChapter               *ch = av_mallocz(sizeof(*ch));
+
+        if (ch == NULL) {
+            return AVERROR(ENOMEM);
+        }
+        /* Counted as soon as it is there: avformat_free_context frees it. */
+        r->out->chapters[r->out->nb_chapters++] = ch;
+        ch->id = (int64_t) i;
+        ch->time_base = (AVRational) { 1, 1000 };
+        ch->start = c->start_ms;
+        ch->end = i + 1 < req->chapter_count
+                  ? c->end_ms : c->start_ms + SV_REMUX_LAST_CHAPTER_MS;
+        if (av_dict_set(&ch->metadata, "title", c->name, 0) < 0) {
+            return AVERROR(ENOMEM);
+        }
+    }
+    return 0;
+}
+
 static int
 write_header(struct remux *r, size_t input)
 {
@@ -185,8 +221,10 @@ write_header(struct remux *r, size_t input)
                 "+default_base_moof+delay_moov", 0);
     av_dict_set_int(&opts, "min_frag_duration", SV_REMUX_MIN_FRAGMENT_US, 0);
     r->out->pb = sv_media_output_open(r->req->output);
-    e = r->out->pb != NULL ? avformat_write_header(r->out, &opts)
-                           : AVERROR(errno);
+    e = r->out->pb != NULL ? add_chapters(r) : AVERROR(errno);
+    if (e >= 0) {
+        e = avformat_write_header(r->out, &opts);
+    }
     av_dict_free(&opts);
     for (int o = 0; e >= 0 && o < r->count; o++) {
         e = add_adts_filter(&r->streams[o], r->out->streams[o]);

@@ -13,7 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "chapters.h"
+
 #define SV_REMUX_MIN_FRAGMENT_US  2000000
+#define SV_REMUX_LAST_CHAPTER_MS  1
 
 struct sv_remux_meta {
     const char *title;          /* each may be NULL */
@@ -26,6 +29,12 @@ struct sv_remux_request {
     size_t                      count;
     const char                 *output;     /* written as is: a temp path */
     struct sv_remux_meta        meta;
+    /* Embedded as MP4 chapters (a chapter text track and Nero chpl), which
+     * go into the init segment: written before the duration is known, so
+     * the last one is given SV_REMUX_LAST_CHAPTER_MS (players read only the
+     * starts; a longer one would lengthen the file). */
+    const struct sv_chapter    *chapters;
+    size_t                      chapter_count;
     /* Called every few hundred packets with how far the remux is (0..1);
      * false stops it with an error. */
     bool                      (*keep_going)(void *ctx, double done);
