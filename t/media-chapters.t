@@ -13,6 +13,7 @@ use Test::More;
 use File::Path qw(make_path);
 use Encode qw(decode_utf8);
 use JSON::PP qw(decode_json);
+use StreamVault::Jobs;
 use StreamVault::Test qw(start_stack wait_for slurp run_cmd alive);
 
 binmode(Test::More->builder->$_, ':encoding(UTF-8)') for qw(output failure_output todo_output);
@@ -32,23 +33,9 @@ my $gen = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin',
 is($gen->{status}, 0, 'ffmpeg made the segments') or diag $gen->{err};
 my @segs = map { sprintf('raw/seg%02d.ts', $_) } 0 .. 2;
 
-my $conf = $stack->worker_conf(log_file => "$dir/log/worker.log");
-my $worker = $stack->spawn_worker('-c', $conf);
-ok(wait_for(sub { (slurp("$dir/log/worker.log") // '') =~ /connected to Redis/ }, 20),
-   'the worker started');
+my $jobs = StreamVault::Jobs->new($stack);
+my $worker = $jobs->worker;
 
-my $json = JSON::PP->new->utf8->canonical;
-my $n = 0;
-sub inject {
-    my ($type, $payload) = @_;
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    $stack->redis('LPUSH', 'streamvault:inbox',
-                  $json->encode({ v => 1, type => $type, id => $id, payload => $payload }));
-    return $id;
-}
-sub state_of { $stack->psql("SELECT state FROM jobs WHERE id = '$_[0]'") }
-sub wait_state { my ($id, $s) = @_; wait_for(sub { state_of($id) eq $s }, 60) }
-sub error_of { $stack->psql("SELECT last_error FROM jobs WHERE id = '$_[0]'") }
 
 my $events = [
     { at_s => 3.5, title => 'Ranked <&> "games"', category => 'Celeste' },
@@ -60,9 +47,9 @@ my @want = ([0, 'Hello 😀 — Just Chatting'], [2, 'Intro --> now'],
             [3.5, 'Ranked <&> "games" — Celeste']);
 
 # --- embedded by the remux ----------------------------------------------------
-my $remux = inject(remux => { input => \@segs, output => 'library/rec.mp4', title => 'Rec',
+my $remux = $jobs->inject(remux => { input => \@segs, output => 'library/rec.mp4', title => 'Rec',
                               chapters => $events });
-ok(wait_state($remux, 'succeeded'), 'the remux with chapters succeeds') or diag error_of($remux);
+ok($jobs->wait_state($remux, 'succeeded'), 'the remux with chapters succeeds') or diag $jobs->error($remux);
 my $probe = run_cmd(['ffprobe', '-v', 'error', '-print_format', 'json', '-show_chapters',
                      '-show_format', "$media/library/rec.mp4"], timeout => 30);
 is($probe->{status}, 0, 'ffprobe reads the MP4') or diag $probe->{err};
@@ -75,16 +62,16 @@ for my $i (0 .. $#want) {
 }
 cmp_ok(abs($info->{format}{duration} - 6), '<', 0.2, 'the chapters do not lengthen the file');
 
-my $validate = inject(validate => { input => \@segs, output => 'library/rec.mp4',
+my $validate = $jobs->inject(validate => { input => \@segs, output => 'library/rec.mp4',
                                     delete_input => JSON::PP::false });
-ok(wait_state($validate, 'succeeded'), 'the validate job accepts the MP4 with chapters')
-    or diag error_of($validate);
+ok($jobs->wait_state($validate, 'succeeded'), 'the validate job accepts the MP4 with chapters')
+    or diag $jobs->error($validate);
 
 # --- the sidecar files --------------------------------------------------------
 my $payload = { video => 'library/rec.mp4', duration_s => 6.02, events => $events,
                 vtt => 'library/rec.chapters.vtt', xml => 'library/rec.chapters.xml' };
-my $job = inject(chapters => $payload);
-ok(wait_state($job, 'succeeded'), 'the chapters job succeeds') or diag error_of($job);
+my $job = $jobs->inject(chapters => $payload);
+ok($jobs->wait_state($job, 'succeeded'), 'the chapters job succeeds') or diag $jobs->error($job);
 my $vtt = decode_utf8(slurp("$media/library/rec.chapters.vtt") // '');
 my $xml_file = "$media/library/rec.chapters.xml";
 my @cues = split /\n\n/, $vtt;
@@ -123,12 +110,12 @@ for my $i (0 .. $#want) {
 ok(!-e "$media/library/rec.chapters.vtt.tmp" && !-e "$xml_file.tmp", 'no temp files left');
 
 my %before = map { ($_ => slurp("$media/library/rec.chapters.$_")) } qw(vtt xml);
-my $again = inject(chapters => $payload);
-ok(wait_state($again, 'succeeded'), 'the same job again succeeds');
+my $again = $jobs->inject(chapters => $payload);
+ok($jobs->wait_state($again, 'succeeded'), 'the same job again succeeds');
 is(slurp("$media/library/rec.chapters.$_"), $before{$_}, "the same $_") for qw(vtt xml);
 
-my $novideo = inject(chapters => { %$payload, video => 'library/none.mp4' });
-ok(wait_for(sub { my $s = state_of($novideo); $s eq 'failed' || $s eq 'dead' }, 30),
+my $novideo = $jobs->inject(chapters => { %$payload, video => 'library/none.mp4' });
+ok(wait_for(sub { my $s = $jobs->state($novideo); $s eq 'failed' || $s eq 'dead' }, 30),
    'a missing video fails the job');
 
 # --- refused at injection -----------------------------------------------------
@@ -151,15 +138,8 @@ my @attacks = (
       qr/payload\.chapters\[0\]\.at_s must be a number/ ],
 );
 $stack->redis('DEL', 'streamvault:rejected');
-my @ids = map { inject($_->[0], $_->[1]) } @attacks;
-ok(wait_for(sub { $stack->redis('LLEN', 'streamvault:rejected') == @attacks }, 15),
-   scalar(@attacks) . ' bad payloads are rejected');
-my %reason = map { my $e = decode_json($_); (JSON::PP->new->decode($e->{raw})->{id} => $e->{reason}) }
-             split /\n/, $stack->redis('LRANGE', 'streamvault:rejected', 0, -1);
-like($reason{ $ids[$_] } // '', $attacks[$_][2], "rejected with a reason: " . ($reason{ $ids[$_] } // ''))
-    for 0 .. $#attacks;
-is($stack->psql("SELECT count(*) FROM jobs WHERE id IN ('" . join("','", @ids) . "')"), 0,
-   'none of them became a job');
+my @ids = map { $jobs->inject($_->[0], $_->[1]) } @attacks;
+$jobs->check_rejected(\@attacks, \@ids);
 ok(!-e "$dir/x.vtt" && !-e "$media/x.vtt", 'nothing was written outside');
 
 ok(alive($worker), 'the worker is running');

@@ -12,6 +12,7 @@ use Test::More;
 use File::Path qw(make_path);
 use Encode qw(decode_utf8);
 use JSON::PP qw(decode_json);
+use StreamVault::Jobs;
 use StreamVault::Test qw(start_stack wait_for slurp run_cmd alive);
 
 my $stack = start_stack(only => 'pg redis', timeout => 120);
@@ -19,22 +20,9 @@ my $dir = $stack->dir;
 my $media = "$dir/media";
 make_path($media, "$dir/log");
 
-my $conf = $stack->worker_conf(log_file => "$dir/log/worker.log");
-my $worker = $stack->spawn_worker('-c', $conf);
-ok(wait_for(sub { (slurp("$dir/log/worker.log") // '') =~ /connected to Redis/ }, 20),
-   'the worker started');
+my $jobs = StreamVault::Jobs->new($stack);
+my $worker = $jobs->worker;
 
-my $json = JSON::PP->new->utf8->canonical;
-my $n = 0;
-sub inject {
-    my ($payload) = @_;
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    $stack->redis('LPUSH', 'streamvault:inbox',
-                  $json->encode({ v => 1, type => 'nfo', id => $id, payload => $payload }));
-    return $id;
-}
-sub state_of { $stack->psql("SELECT state FROM jobs WHERE id = '$_[0]'") }
-sub wait_state { my ($id, $s) = @_; wait_for(sub { state_of($id) eq $s }, 30) }
 
 my $show_title = q{Tom & "Jerry's" <Show> 😀 日本語};
 my $ep_title = "Speedrun <any%> & \"fun\" 'quotes' \x07bell 🎮 中文";
@@ -47,8 +35,8 @@ my $payload = {
                  season => 202611, episode => 3, runtime_s => 3601,
                  category => 'Just Chatting & Co', streamer => 'alice', id => 'rec-1' },
 };
-my $id = inject($payload);
-ok(wait_state($id, 'succeeded'), 'the nfo job succeeds')
+my $id = $jobs->inject('nfo', $payload);
+ok($jobs->wait_state($id, 'succeeded'), 'the nfo job succeeds')
     or diag $stack->psql("SELECT last_error FROM jobs WHERE id = '$id'");
 
 my %file = (show => "$media/library/alice/tvshow.nfo",
@@ -98,15 +86,15 @@ is(xpath('episode', "/episodedetails/$_"), $want{$_}, "episode $_") for sort key
 
 # Idempotent: the same job again gives the same bytes.
 my %before = map { ($_ => slurp($file{$_})) } keys %file;
-my $again = inject($payload);
-ok(wait_state($again, 'succeeded'), 'the same job again succeeds');
+my $again = $jobs->inject('nfo', $payload);
+ok($jobs->wait_state($again, 'succeeded'), 'the same job again succeeds');
 is(slurp($file{$_}), $before{$_}, "the same $_ nfo") for sort keys %file;
 ok(alive($worker), 'the worker is running');
 
 # Path attacks and bad payloads never get queued.
 sub with {
     my ($part, %set) = @_;
-    my $p = $json->decode($json->encode($payload));
+    my $p = JSON::PP->new->utf8->decode(JSON::PP->new->utf8->encode($payload));
     @{ $part eq '' ? $p : $p->{$part} }{ keys %set } = values %set;
     return $p;
 }
@@ -130,15 +118,8 @@ my @attacks = (
       qr/payload\.episode is required/ ],
 );
 $stack->redis('DEL', 'streamvault:rejected');
-my @ids = map { inject($_->[0]) } @attacks;
-ok(wait_for(sub { $stack->redis('LLEN', 'streamvault:rejected') == @attacks }, 15),
-   scalar(@attacks) . ' bad payloads are rejected');
-my %reason = map { my $e = decode_json($_); (JSON::PP->new->decode($e->{raw})->{id} => $e->{reason}) }
-             split /\n/, $stack->redis('LRANGE', 'streamvault:rejected', 0, -1);
-like($reason{ $ids[$_] } // '', $attacks[$_][1], "rejected with a reason: " . ($reason{ $ids[$_] } // ''))
-    for 0 .. $#attacks;
-is($stack->psql("SELECT count(*) FROM jobs WHERE id IN ('" . join("','", @ids) . "')"), 0,
-   'none of them became a job');
+my @ids = map { $jobs->inject('nfo', $_->[0]) } @attacks;
+$jobs->check_rejected(\@attacks, \@ids);
 ok(!-e "$dir/etc" && !-e "$media/x.mp4", 'nothing was written outside');
 
 kill 'TERM', $worker;

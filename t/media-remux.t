@@ -10,6 +10,7 @@ use lib 't/lib';
 use Test::More;
 use File::Path qw(make_path);
 use JSON::PP qw(decode_json encode_json);
+use StreamVault::Jobs;
 use StreamVault::Test qw(start_stack wait_for slurp spurt run_cmd alive);
 
 my $stack = start_stack(only => 'pg redis', timeout => 180);
@@ -37,26 +38,14 @@ sub probe {
 my $source_duration = 0;
 $source_duration += probe("$media/$_")->{format}{duration} for @segs;
 
-my $conf = $stack->worker_conf(log_file => "$dir/log/worker.log");
-my $worker = $stack->spawn_worker('-c', $conf);
-ok(wait_for(sub { (slurp("$dir/log/worker.log") // '') =~ /connected to Redis/ }, 20),
-   'the worker started');
+my $jobs = StreamVault::Jobs->new($stack);
+my $worker = $jobs->worker;
 
-my $n = 0;
-sub inject {
-    my ($payload, %job) = @_;
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    $stack->redis('LPUSH', 'streamvault:inbox',
-                  encode_json({ v => 1, type => 'remux', id => $id, payload => $payload, %job }));
-    return $id;
-}
-sub state_of { $stack->psql("SELECT state FROM jobs WHERE id = '$_[0]'") }
-sub wait_state { my ($id, $s) = @_; wait_for(sub { state_of($id) eq $s }, 60) }
 
 my $payload = { input => \@segs, output => 'library/show/episode.mp4',
                 title => 'Test <stream> "one"', streamer => 'tester', date => '2026-11-21' };
-my $id = inject($payload);
-ok(wait_state($id, 'succeeded'), 'the remux job succeeds')
+my $id = $jobs->inject('remux', $payload);
+ok($jobs->wait_state($id, 'succeeded'), 'the remux job succeeds')
     or diag $stack->psql("SELECT last_error FROM jobs WHERE id = '$id'");
 
 my $mp4 = "$media/library/show/episode.mp4";
@@ -112,26 +101,26 @@ my $index = check_index($mp4);
 
 # Idempotent: the same payload again gives the same bytes.
 my $first = slurp($mp4);
-my $again = inject($payload);
-ok(wait_state($again, 'succeeded'), 'the same job again succeeds');
+my $again = $jobs->inject('remux', $payload);
+ok($jobs->wait_state($again, 'succeeded'), 'the same job again succeeds');
 ok(slurp($mp4) eq $first, 'the same MP4 bytes');
 is_deeply(decode_json(slurp("$mp4.index.json")), $index, 'the same index');
 
 # A corrupt input fails the job with a reason; the worker keeps running.
 spurt("$media/raw/bad.ts", join('', map { chr(($_ * 7919) % 251) } 1 .. 65536));
-my $bad = inject({ input => [ $segs[0], 'raw/bad.ts' ], output => 'library/bad.mp4' },
+my $bad = $jobs->inject('remux', { input => [ $segs[0], 'raw/bad.ts' ], output => 'library/bad.mp4' },
                  max_attempts => 1);
-ok(wait_state($bad, 'dead'), 'a job with a corrupt input fails (dead after its one attempt)');
+ok($jobs->wait_state($bad, 'dead'), 'a job with a corrupt input fails (dead after its one attempt)');
 like($stack->psql("SELECT last_error FROM jobs WHERE id = '$bad'"), qr{input 2 .*bad\.ts},
      'the reason names the corrupt input');
-my $missing = inject({ input => ['raw/nope.ts'], output => 'library/nope.mp4' }, max_attempts => 1);
-ok(wait_state($missing, 'dead'), 'a missing input fails the job');
+my $missing = $jobs->inject('remux', { input => ['raw/nope.ts'], output => 'library/nope.mp4' }, max_attempts => 1);
+ok($jobs->wait_state($missing, 'dead'), 'a missing input fails the job');
 like($stack->psql("SELECT last_error FROM jobs WHERE id = '$missing'"), qr{nope\.ts.*No such file},
      'the reason says it is missing');
 ok(!-e "$media/library/bad.mp4" && !-e "$media/library/bad.mp4.tmp", 'a failed job leaves no output');
 ok(alive($worker), 'the worker is still running');
-my $after = inject({ input => [ $segs[0] ], output => 'library/after.mp4' });
-ok(wait_state($after, 'succeeded'), 'and runs the next remux');
+my $after = $jobs->inject('remux', { input => [ $segs[0] ], output => 'library/after.mp4' });
+ok($jobs->wait_state($after, 'succeeded'), 'and runs the next remux');
 
 # Path attacks never get queued.
 my @attacks = (
@@ -146,15 +135,8 @@ my @attacks = (
     [ { input => ['ok.ts'], output => 'a.mp4', extra => 1 }, qr/unknown field/ ],
 );
 $stack->redis('DEL', 'streamvault:rejected');
-my @ids = map { inject($_->[0]) } @attacks;
-ok(wait_for(sub { $stack->redis('LLEN', 'streamvault:rejected') == @attacks }, 15),
-   scalar(@attacks) . ' bad payloads are rejected');
-my %reason = map { my $e = decode_json($_); (decode_json($e->{raw})->{id} => $e->{reason}) }
-             split /\n/, $stack->redis('LRANGE', 'streamvault:rejected', 0, -1);
-like($reason{ $ids[$_] } // '', $attacks[$_][1], "rejected with a reason: $reason{ $ids[$_] }")
-    for 0 .. $#attacks;
-is($stack->psql("SELECT count(*) FROM jobs WHERE id IN ('" . join("','", @ids) . "')"), 0,
-   'none of them became a job');
+my @ids = map { $jobs->inject('remux', $_->[0]) } @attacks;
+$jobs->check_rejected(\@attacks, \@ids);
 
 kill 'TERM', $worker;
 is($stack->reap($worker, 20), 0, 'the worker stops cleanly (sanitizers found nothing)');

@@ -11,6 +11,7 @@ use Test::More;
 use Digest::SHA qw(sha256_hex);
 use File::Path qw(make_path);
 use JSON::PP qw(decode_json encode_json);
+use StreamVault::Jobs;
 use StreamVault::Test qw(start_stack wait_for slurp spurt run_cmd alive);
 
 my $stack = start_stack(only => 'pg redis', timeout => 240);
@@ -25,22 +26,9 @@ my $gen = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin',
                    "$media/library/a.mp4"], timeout => 60);
 is($gen->{status}, 0, 'ffmpeg made the video') or diag $gen->{err};
 
-my $conf = $stack->worker_conf(log_file => "$dir/log/worker.log");
-my $worker = $stack->spawn_worker('-c', $conf);
-ok(wait_for(sub { (slurp("$dir/log/worker.log") // '') =~ /connected to Redis/ }, 20),
-   'the worker started');
+my $jobs = StreamVault::Jobs->new($stack);
+my $worker = $jobs->worker;
 
-my $n = 0;
-sub inject {
-    my ($payload, %job) = @_;
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    $stack->redis('LPUSH', 'streamvault:inbox',
-                  encode_json({ v => 1, type => 'thumbnails', id => $id, payload => $payload, %job }));
-    return $id;
-}
-sub state_of { $stack->psql("SELECT state FROM jobs WHERE id = '$_[0]'") }
-sub error_of { $stack->psql("SELECT last_error FROM jobs WHERE id = '$_[0]'") }
-sub wait_state { my ($id, $s) = @_; wait_for(sub { state_of($id) eq $s }, 90) }
 sub probe {
     my ($file) = @_;
     my $r = run_cmd(['ffprobe', '-v', 'error', '-print_format', 'json', '-show_streams', $file],
@@ -74,8 +62,8 @@ sub tile {
 my %p = (video => 'library/a.mp4', poster => 'library/a-poster.jpg',
          sprite => 'library/thumbs/a-sprite.jpg', vtt => 'library/a.vtt',
          interval_s => 5, columns => 4);
-my $id = inject(\%p);
-ok(wait_state($id, 'succeeded'), 'the thumbnails job succeeds') or diag error_of($id);
+my $id = $jobs->inject('thumbnails', \%p);
+ok($jobs->wait_state($id, 'succeeded'), 'the thumbnails job succeeds') or diag $jobs->error($id);
 is($stack->psql("SELECT progress FROM jobs WHERE id = '$id'"), 100, 'its progress is 100 %');
 
 my $poster = probe("$media/library/a-poster.jpg");
@@ -104,28 +92,28 @@ is(scalar(keys %seen), 6, 'the six tiles show six different frames');
 # Idempotent: a re-run writes the same bytes.
 my %before = map { ($_ => sha256_hex(slurp("$media/library/$_"))) }
              qw(a-poster.jpg thumbs/a-sprite.jpg a.vtt);
-my $again = inject(\%p);
-ok(wait_state($again, 'succeeded'), 'a re-run succeeds') or diag error_of($again);
+my $again = $jobs->inject('thumbnails', \%p);
+ok($jobs->wait_state($again, 'succeeded'), 'a re-run succeeds') or diag $jobs->error($again);
 is(sha256_hex(slurp("$media/library/$_")), $before{$_}, "$_ is unchanged") for sort keys %before;
 
 # Defaults: a tile every 10 s, 320 wide: 3 tiles in one row.
-my $dflt = inject({ video => 'library/a.mp4', poster => 'library/d.jpg',
+my $dflt = $jobs->inject('thumbnails', { video => 'library/a.mp4', poster => 'library/d.jpg',
                     sprite => 'library/d-sprite.jpg', vtt => 'library/d.vtt' });
-ok(wait_state($dflt, 'succeeded'), 'with the defaults it succeeds') or diag error_of($dflt);
+ok($jobs->wait_state($dflt, 'succeeded'), 'with the defaults it succeeds') or diag $jobs->error($dflt);
 $sprite = probe("$media/library/d-sprite.jpg");
 is("$sprite->{width}x$sprite->{height}", '960x180', 'three 320x180 tiles');
 is(scalar(@{ cues(slurp("$media/library/d.vtt")) || [] }), 3, 'three cues');
 
 # A corrupt video: fails, retried, dead; the worker runs on.
 spurt("$media/library/bad.mp4", "\0\0\0\x18ftypisom" . ("\xff" x 65536));
-my $bad = inject({ %p, video => 'library/bad.mp4', vtt => 'library/bad.vtt' }, max_attempts => 2);
-ok(wait_state($bad, 'dead'), 'a corrupt video fails the job, dead after its attempts');
+my $bad = $jobs->inject('thumbnails', { %p, video => 'library/bad.mp4', vtt => 'library/bad.vtt' }, max_attempts => 2);
+ok($jobs->wait_state($bad, 'dead'), 'a corrupt video fails the job, dead after its attempts');
 is($stack->psql("SELECT attempts FROM jobs WHERE id = '$bad'"), 2, 'after 2 attempts');
-like(error_of($bad), qr/^the video: /, 'the reason: ' . error_of($bad));
+like($jobs->error($bad), qr/^the video: /, 'the reason: ' . $jobs->error($bad));
 ok(!-e "$media/library/bad.vtt", 'no track for it');
 ok(alive($worker), 'the worker is still running');
-my $after = inject({ %p, vtt => 'library/after.vtt' });
-ok(wait_state($after, 'succeeded'), 'and runs the next job') or diag error_of($after);
+my $after = $jobs->inject('thumbnails', { %p, vtt => 'library/after.vtt' });
+ok($jobs->wait_state($after, 'succeeded'), 'and runs the next job') or diag $jobs->error($after);
 
 # Path attacks and bad payloads never get queued.
 my @attacks = (
@@ -145,15 +133,8 @@ my @attacks = (
     [ { %p, extra => 1 }, qr/unknown field/ ],
 );
 $stack->redis('DEL', 'streamvault:rejected');
-my @ids = map { inject($_->[0]) } @attacks;
-ok(wait_for(sub { $stack->redis('LLEN', 'streamvault:rejected') == @attacks }, 15),
-   scalar(@attacks) . ' bad payloads are rejected');
-my %reason = map { my $e = decode_json($_); (decode_json($e->{raw})->{id} => $e->{reason}) }
-             split /\n/, $stack->redis('LRANGE', 'streamvault:rejected', 0, -1);
-like($reason{ $ids[$_] } // '', $attacks[$_][1], "rejected with a reason: " . ($reason{ $ids[$_] } // ''))
-    for 0 .. $#attacks;
-is($stack->psql("SELECT count(*) FROM jobs WHERE id IN ('" . join("','", @ids) . "')"), 0,
-   'none of them became a job');
+my @ids = map { $jobs->inject('thumbnails', $_->[0]) } @attacks;
+$jobs->check_rejected(\@attacks, \@ids);
 
 kill 'TERM', $worker;
 is($stack->reap($worker, 20), 0, 'the worker stops cleanly (sanitizers found nothing)');

@@ -11,6 +11,7 @@ use Test::More;
 use File::Copy qw(copy);
 use File::Path qw(make_path);
 use JSON::PP qw(decode_json encode_json);
+use StreamVault::Jobs;
 use StreamVault::Test qw(start_stack wait_for slurp spurt run_cmd alive);
 
 my $stack = start_stack(only => 'pg redis', timeout => 240);
@@ -35,63 +36,50 @@ sub segments {
     return map { sprintf("raw/$name/seg%02d.ts", $_) } 0 .. 4;
 }
 
-my $conf = $stack->worker_conf(log_file => "$dir/log/worker.log");
-my $worker = $stack->spawn_worker('-c', $conf);
-ok(wait_for(sub { (slurp("$dir/log/worker.log") // '') =~ /connected to Redis/ }, 20),
-   'the worker started');
+my $jobs = StreamVault::Jobs->new($stack);
+my $worker = $jobs->worker;
 
-my $n = 0;
-sub inject {
-    my ($type, $payload, %job) = @_;
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    $stack->redis('LPUSH', 'streamvault:inbox',
-                  encode_json({ v => 1, type => $type, id => $id, payload => $payload, %job }));
-    return $id;
-}
-sub state_of { $stack->psql("SELECT state FROM jobs WHERE id = '$_[0]'") }
-sub error_of { $stack->psql("SELECT last_error FROM jobs WHERE id = '$_[0]'") }
-sub wait_state { my ($id, $s) = @_; wait_for(sub { state_of($id) eq $s }, 90) }
 sub remux {
     my ($inputs, $output) = @_;
-    my $id = inject('remux', { input => $inputs, output => $output });
-    ok(wait_state($id, 'succeeded'), "remux to $output succeeds") or diag error_of($id);
+    my $id = $jobs->inject('remux', { input => $inputs, output => $output });
+    ok($jobs->wait_state($id, 'succeeded'), "remux to $output succeeds") or diag $jobs->error($id);
     return $id;
 }
 
 # remux -> validate, the second depending on the first, injected together.
 my @segs = segments('ok');
-my $remux = inject('remux', { input => \@segs, output => 'library/ok.mp4' });
-my $validate = inject('validate', { input => \@segs, output => 'library/ok.mp4' },
+my $remux = $jobs->inject('remux', { input => \@segs, output => 'library/ok.mp4' });
+my $validate = $jobs->inject('validate', { input => \@segs, output => 'library/ok.mp4' },
                       depends_on => [$remux]);
-ok(wait_state($validate, 'succeeded'), 'the validate job succeeds after the remux')
-    or diag error_of($validate);
-is(state_of($remux), 'succeeded', 'the remux succeeded first');
+ok($jobs->wait_state($validate, 'succeeded'), 'the validate job succeeds after the remux')
+    or diag $jobs->error($validate);
+is($jobs->state($remux), 'succeeded', 'the remux succeeded first');
 ok(!-e "$media/$_", "input $_ is deleted") for @segs;
 ok(-s "$media/library/ok.mp4", 'the MP4 remains');
 ok(-s "$media/library/ok.mp4.index.json", 'its index remains');
 
 # Idempotent: run again with the inputs gone, the output validates by itself.
-my $again = inject('validate', { input => \@segs, output => 'library/ok.mp4' });
-ok(wait_state($again, 'succeeded'), 'a re-run after the inputs are gone succeeds')
-    or diag error_of($again);
+my $again = $jobs->inject('validate', { input => \@segs, output => 'library/ok.mp4' });
+ok($jobs->wait_state($again, 'succeeded'), 'a re-run after the inputs are gone succeeds')
+    or diag $jobs->error($again);
 
 # delete_input false keeps the inputs.
 my @keep = segments('keep');
 remux(\@keep, 'library/keep.mp4');
-my $kept = inject('validate', { input => \@keep, output => 'library/keep.mp4',
+my $kept = $jobs->inject('validate', { input => \@keep, output => 'library/keep.mp4',
                                 delete_input => JSON::PP::false, tolerance_s => 0.5 });
-ok(wait_state($kept, 'succeeded'), 'validate with delete_input false succeeds')
-    or diag error_of($kept);
+ok($jobs->wait_state($kept, 'succeeded'), 'validate with delete_input false succeeds')
+    or diag $jobs->error($kept);
 ok(-e "$media/$_", "input $_ is kept") for @keep;
 
 # Some inputs gone, others present: fails, deletes nothing.
 my @part = segments('part');
 remux(\@part, 'library/part.mp4');
 unlink "$media/$part[2]";
-my $partial = inject('validate', { input => \@part, output => 'library/part.mp4' },
+my $partial = $jobs->inject('validate', { input => \@part, output => 'library/part.mp4' },
                      max_attempts => 1);
-ok(wait_state($partial, 'dead'), 'some inputs missing: the job fails');
-like(error_of($partial), qr/input 3 .* is missing/, 'naming the missing input');
+ok($jobs->wait_state($partial, 'dead'), 'some inputs missing: the job fails');
+like($jobs->error($partial), qr/input 3 .* is missing/, 'naming the missing input');
 ok(-e "$media/$_", "input $_ is not deleted") for @part[0, 1, 3, 4];
 
 # A truncated output: fails on its duration or its last GOP, retried, dead.
@@ -99,22 +87,22 @@ my @cut = segments('cut');
 remux(\@cut, 'library/cut.mp4');
 my $mp4 = "$media/library/cut.mp4";
 truncate($mp4, int((-s $mp4) / 2)) or die "truncate: $!";
-my $truncated = inject('validate', { input => \@cut, output => 'library/cut.mp4' },
+my $truncated = $jobs->inject('validate', { input => \@cut, output => 'library/cut.mp4' },
                        max_attempts => 2);
-ok(wait_state($truncated, 'dead'), 'a truncated output fails the job, dead after its attempts');
+ok($jobs->wait_state($truncated, 'dead'), 'a truncated output fails the job, dead after its attempts');
 is($stack->psql("SELECT attempts FROM jobs WHERE id = '$truncated'"), 2, 'after 2 attempts');
-like(error_of($truncated), qr/duration .* differs|the last GOP does not decode/,
-     'the reason: ' . error_of($truncated));
+like($jobs->error($truncated), qr/duration .* differs|the last GOP does not decode/,
+     'the reason: ' . $jobs->error($truncated));
 ok(-e "$media/$_", "input $_ is not deleted") for @cut;
 
 # A short output: 3 of the 5 inputs remuxed, validated against all 5.
 my @short = segments('short');
 remux([ @short[0 .. 2] ], 'library/short.mp4');
-my $short = inject('validate', { input => \@short, output => 'library/short.mp4' },
+my $short = $jobs->inject('validate', { input => \@short, output => 'library/short.mp4' },
                    max_attempts => 1);
-ok(wait_state($short, 'dead'), 'a short output fails the job');
-like(error_of($short), qr/^duration [\d.]+ s differs from the inputs' [\d.]+ s by more than 1 s/,
-     'on its duration: ' . error_of($short));
+ok($jobs->wait_state($short, 'dead'), 'a short output fails the job');
+like($jobs->error($short), qr/^duration [\d.]+ s differs from the inputs' [\d.]+ s by more than 1 s/,
+     'on its duration: ' . $jobs->error($short));
 ok(-e "$media/$_", "input $_ is not deleted") for @short;
 ok(alive($worker), 'the worker is still running');
 
@@ -135,15 +123,8 @@ my @attacks = (
     [ { input => ['ok.ts'], output => 'a.mp4', extra => 1 }, qr/unknown field/ ],
 );
 $stack->redis('DEL', 'streamvault:rejected');
-my @ids = map { inject('validate', $_->[0]) } @attacks;
-ok(wait_for(sub { $stack->redis('LLEN', 'streamvault:rejected') == @attacks }, 15),
-   scalar(@attacks) . ' bad payloads are rejected');
-my %reason = map { my $e = decode_json($_); (decode_json($e->{raw})->{id} => $e->{reason}) }
-             split /\n/, $stack->redis('LRANGE', 'streamvault:rejected', 0, -1);
-like($reason{ $ids[$_] } // '', $attacks[$_][1], "rejected with a reason: " . ($reason{ $ids[$_] } // ''))
-    for 0 .. $#attacks;
-is($stack->psql("SELECT count(*) FROM jobs WHERE id IN ('" . join("','", @ids) . "')"), 0,
-   'none of them became a job');
+my @ids = map { $jobs->inject('validate', $_->[0]) } @attacks;
+$jobs->check_rejected(\@attacks, \@ids);
 
 kill 'TERM', $worker;
 is($stack->reap($worker, 20), 0, 'the worker stops cleanly (sanitizers found nothing)');
