@@ -440,14 +440,11 @@ ngx_http_streamvault_pg_connect(ngx_http_streamvault_pool_conn_t *pc)
 static void
 ngx_http_streamvault_pg_connect_handler(ngx_event_t *ev)
 {
-    ngx_connection_t                *c;
     ngx_http_streamvault_pg_conn_t  *pgc;
 
-    c = ev->data;
-    pgc = c->data;
-
-    if (c->close) {
-        ngx_http_streamvault_pool_failed(&pgc->conn, 0, NULL);
+    pgc = (ngx_http_streamvault_pg_conn_t *)
+              ngx_http_streamvault_pool_event(ev);
+    if (pgc == NULL) {
         return;
     }
 
@@ -720,14 +717,11 @@ ngx_http_streamvault_pg_query(ngx_http_streamvault_pg_conn_t *pgc)
 static void
 ngx_http_streamvault_pg_write_handler(ngx_event_t *ev)
 {
-    ngx_connection_t                *c;
     ngx_http_streamvault_pg_conn_t  *pgc;
 
-    c = ev->data;
-    pgc = c->data;
-
-    if (c->close) {
-        ngx_http_streamvault_pool_failed(&pgc->conn, 0, NULL);
+    pgc = (ngx_http_streamvault_pg_conn_t *)
+              ngx_http_streamvault_pool_event(ev);
+    if (pgc == NULL) {
         return;
     }
 
@@ -742,14 +736,11 @@ ngx_http_streamvault_pg_write_handler(ngx_event_t *ev)
 static void
 ngx_http_streamvault_pg_read_handler(ngx_event_t *ev)
 {
-    ngx_connection_t                *c;
     ngx_http_streamvault_pg_conn_t  *pgc;
 
-    c = ev->data;
-    pgc = c->data;
-
-    if (c->close) {
-        ngx_http_streamvault_pool_failed(&pgc->conn, 0, NULL);
+    pgc = (ngx_http_streamvault_pg_conn_t *)
+              ngx_http_streamvault_pool_event(ev);
+    if (pgc == NULL) {
         return;
     }
 

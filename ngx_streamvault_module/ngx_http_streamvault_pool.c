@@ -757,6 +757,24 @@ ngx_http_streamvault_pool_timer_handler(ngx_event_t *ev)
 }
 
 
+ngx_http_streamvault_pool_conn_t *
+ngx_http_streamvault_pool_event(ngx_event_t *ev)
+{
+    ngx_connection_t                  *c;
+    ngx_http_streamvault_pool_conn_t  *pc;
+
+    c = ev->data;
+    pc = c->data;
+
+    if (c->close) {
+        ngx_http_streamvault_pool_failed(pc, 0, NULL);
+        return NULL;
+    }
+
+    return pc;
+}
+
+
 static void
 ngx_http_streamvault_pool_idle_handler(ngx_event_t *ev)
 {

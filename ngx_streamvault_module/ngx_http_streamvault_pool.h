@@ -148,6 +148,14 @@ void ngx_http_streamvault_pool_failed(ngx_http_streamvault_pool_conn_t *pc,
     ngx_err_t err, char *reason);
 
 ngx_int_t ngx_http_streamvault_pool_peek(ngx_connection_t *c);
+
+/*
+ * The connection an event of a busy or connecting connection is for, or
+ * NULL when nginx closes it (worker shutdown): then the pool was told, and
+ * the backend's handler has nothing left to do.
+ */
+ngx_http_streamvault_pool_conn_t *ngx_http_streamvault_pool_event(
+    ngx_event_t *ev);
 ngx_uint_t ngx_http_streamvault_pool_quiet(ngx_http_streamvault_pool_t *pool);
 void ngx_http_streamvault_pool_free_connection(ngx_connection_t *c);
 

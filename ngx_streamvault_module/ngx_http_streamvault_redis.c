@@ -268,13 +268,13 @@ ngx_http_streamvault_redis_connect_handler(ngx_event_t *ev)
     ngx_connection_t                   *c;
     ngx_http_streamvault_redis_conn_t  *rd;
 
-    c = ev->data;
-    rd = c->data;
-
-    if (c->close) {
-        ngx_http_streamvault_pool_failed(&rd->conn, 0, NULL);
+    rd = (ngx_http_streamvault_redis_conn_t *)
+             ngx_http_streamvault_pool_event(ev);
+    if (rd == NULL) {
         return;
     }
+
+    c = rd->conn.connection;
 
 #if (NGX_HAVE_KQUEUE)
 
@@ -333,14 +333,11 @@ ngx_http_streamvault_redis_send_op(ngx_http_streamvault_pool_conn_t *pc)
 static void
 ngx_http_streamvault_redis_write_handler(ngx_event_t *ev)
 {
-    ngx_connection_t                   *c;
     ngx_http_streamvault_redis_conn_t  *rd;
 
-    c = ev->data;
-    rd = c->data;
-
-    if (c->close) {
-        ngx_http_streamvault_pool_failed(&rd->conn, 0, NULL);
+    rd = (ngx_http_streamvault_redis_conn_t *)
+             ngx_http_streamvault_pool_event(ev);
+    if (rd == NULL) {
         return;
     }
 
@@ -351,14 +348,11 @@ ngx_http_streamvault_redis_write_handler(ngx_event_t *ev)
 static void
 ngx_http_streamvault_redis_read_handler(ngx_event_t *ev)
 {
-    ngx_connection_t                   *c;
     ngx_http_streamvault_redis_conn_t  *rd;
 
-    c = ev->data;
-    rd = c->data;
-
-    if (c->close) {
-        ngx_http_streamvault_pool_failed(&rd->conn, 0, NULL);
+    rd = (ngx_http_streamvault_redis_conn_t *)
+             ngx_http_streamvault_pool_event(ev);
+    if (rd == NULL) {
         return;
     }
 
