@@ -8,10 +8,8 @@ use warnings;
 use lib 't/lib';
 use File::Copy qw(copy);
 use File::Path qw(make_path);
-use JSON::PP qw(encode_json);
-use Time::HiRes qw(time);
-use StreamVault::Test qw(stack_object build_dir run_cmd wait_for spurt);
-use StreamVault::Bench qw(need_tools);
+use StreamVault::Test qw(build_dir run_cmd spurt);
+use StreamVault::Bench qw(need_tools worker_stack timed_job timed_ffmpeg);
 
 need_tools('ffmpeg', 'redis-cli', 'psql');
 my $seconds = $ENV{SV_BENCH_REMUX_SECONDS} || 120;
@@ -31,39 +29,23 @@ unless (-e "$cache/done") {
 my $bytes = 0;
 $bytes += -s "$cache/$_" for @segs;
 
-# The plain build, as deployed (the sanitizer build would measure ASan).
-my $stack = stack_object(only => 'pg redis worker',
-                         env => { SV_WORKER_BIN => build_dir() . '/streamvault-worker' });
-$stack->start;
-wait_for(sub { $stack->redis('--scan', '--pattern', 'streamvault:worker:*') ne '' }, 30)
-    or die "the worker did not start\n";
+my $stack = worker_stack();
 my $media = $stack->dir . '/media';
 make_path("$media/raw");
 # copies, not links: the job refuses inputs that resolve outside the media root
 copy("$cache/$_", "$media/raw/$_") or die "copy $_: $!" for @segs;
 
-my $n = 0;
 sub ours {
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    my $t0 = time;
-    $stack->redis('LPUSH', 'streamvault:inbox', encode_json({
-        v => 1, type => 'remux', id => $id,
-        payload => { input => [ map { "raw/$_" } @segs ], output => 'out/ours.mp4' } }));
-    wait_for(sub { $stack->psql("SELECT state FROM jobs WHERE id = '$id'") eq 'succeeded' }, 300)
-        or die "the remux job did not succeed\n";
-    return time - $t0;
+    return timed_job($stack, 'remux',
+                     { input => [ map { "raw/$_" } @segs ], output => 'out/ours.mp4' });
 }
 sub anchor {
     my $list = $stack->dir . '/concat.txt';
     spurt($list, join('', map { "file '$media/raw/$_'\n" } @segs));
-    my $t0 = time;
-    my $r = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-y',
-                     '-f', 'concat', '-safe', '0', '-i', $list, '-c', 'copy',
-                     '-bsf:a', 'aac_adtstoasc', '-f', 'mp4', '-min_frag_duration', '2000000',
-                     '-movflags', 'frag_keyframe+empty_moov+default_base_moof+delay_moov',
-                     "$media/anchor.mp4"], timeout => 300);
-    die "ffmpeg: $r->{err}" if $r->{status};
-    return time - $t0;
+    return timed_ffmpeg('-f', 'concat', '-safe', '0', '-i', $list, '-c', 'copy',
+                        '-bsf:a', 'aac_adtstoasc', '-f', 'mp4', '-min_frag_duration', '2000000',
+                        '-movflags', 'frag_keyframe+empty_moov+default_base_moof+delay_moov',
+                        "$media/anchor.mp4");
 }
 
 # Warm the page cache once with each, then the best of three, alternating.

@@ -9,10 +9,8 @@ use warnings;
 use lib 't/lib';
 use File::Copy qw(copy);
 use File::Path qw(make_path);
-use JSON::PP qw(encode_json);
-use Time::HiRes qw(time);
-use StreamVault::Test qw(stack_object build_dir run_cmd wait_for spurt);
-use StreamVault::Bench qw(need_tools);
+use StreamVault::Test qw(build_dir run_cmd spurt);
+use StreamVault::Bench qw(need_tools worker_stack timed_job timed_ffmpeg);
 
 need_tools('ffmpeg', 'redis-cli', 'psql');
 my $seconds = $ENV{SV_BENCH_THUMBS_SECONDS} || 180;
@@ -30,46 +28,26 @@ unless (-e "$cache/done") {
     spurt("$cache/done", '');
 }
 
-# The plain build, as deployed (the sanitizer build would measure ASan).
-my $stack = stack_object(only => 'pg redis worker',
-                         env => { SV_WORKER_BIN => build_dir() . '/streamvault-worker' });
-$stack->start;
-wait_for(sub { $stack->redis('--scan', '--pattern', 'streamvault:worker:*') ne '' }, 30)
-    or die "the worker did not start\n";
+my $stack = worker_stack();
 my $media = $stack->dir . '/media';
 make_path("$media/lib");
 # a copy, not a link: the job refuses inputs that resolve outside the media
 # root; the outputs go to a folder the worker makes (it runs as its own user)
 copy("$cache/in.mp4", "$media/lib/in.mp4") or die "copy: $!";
 
-my $n = 0;
 sub job {
     my ($interval_s) = @_;
-    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$n);
-    my $t0 = time;
-    $stack->redis('LPUSH', 'streamvault:inbox', encode_json({
-        v => 1, type => 'thumbnails', id => $id,
-        payload => { video => 'lib/in.mp4', poster => 'out/poster.jpg', sprite => 'out/sprite.jpg',
-                     vtt => 'out/thumbs.vtt', interval_s => $interval_s } }));
-    wait_for(sub { $stack->psql("SELECT state FROM jobs WHERE id = '$id'") eq 'succeeded' }, 120)
-        or die "the thumbnails job did not succeed\n";
-    return time - $t0;
-}
-sub ffmpeg {
-    my @args = @_;
-    my $t0 = time;
-    my $r = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', @args],
-                    timeout => 300);
-    die "ffmpeg: $r->{err}" if $r->{status};
-    return time - $t0;
+    return timed_job($stack, 'thumbnails',
+                     { video => 'lib/in.mp4', poster => 'out/poster.jpg', sprite => 'out/sprite.jpg',
+                       vtt => 'out/thumbs.vtt', interval_s => $interval_s }, 120);
 }
 my $in = "$media/lib/in.mp4";
 sub anchor_sprite {
-    ffmpeg('-i', $in, '-vf', "fps=1/$interval,scale=320:-1,tile=10x" . int(($tiles + 9) / 10),
+    timed_ffmpeg('-i', $in, '-vf', "fps=1/$interval,scale=320:-1,tile=10x" . int(($tiles + 9) / 10),
            '-frames:v', 1, "$media/anchor-sprite.jpg");
 }
 sub anchor_poster {
-    ffmpeg('-ss', $seconds / 10, '-i', $in, '-frames:v', 1, "$media/anchor-poster.jpg");
+    timed_ffmpeg('-ss', $seconds / 10, '-i', $in, '-frames:v', 1, "$media/anchor-poster.jpg");
 }
 
 # Warm the page cache once with each, then the best of three, alternating.

@@ -8,9 +8,46 @@ use strict;
 use warnings;
 
 use Exporter qw(import);
+use JSON::PP ();
+use Time::HiRes ();
 use StreamVault::Test qw(run_cmd);
 
-our @EXPORT_OK = qw(wrk report need_tools pgbench percentile);
+our @EXPORT_OK = qw(wrk report need_tools pgbench percentile worker_stack timed_job timed_ffmpeg);
+
+# A stack whose worker is the plain build, as deployed (the sanitizer build
+# would measure ASan), started and beating.
+sub worker_stack {
+    my $stack = StreamVault::Test::stack_object(only => 'pg redis worker',
+        env => { SV_WORKER_BIN => StreamVault::Test::build_dir() . '/streamvault-worker' });
+    $stack->start;
+    StreamVault::Test::wait_for(sub { $stack->redis('--scan', '--pattern', 'streamvault:worker:*') ne '' }, 30)
+        or die "the worker did not start\n";
+    return $stack;
+}
+
+# Seconds from injecting a job to its success, as a client sees them.
+my $jobs = 0;
+sub timed_job {
+    my ($stack, $type, $payload, $limit) = @_;
+    my $id = sprintf('00000000-0000-4000-8000-%012d', ++$jobs);
+    my $t0 = Time::HiRes::time();
+    $stack->redis('LPUSH', 'streamvault:inbox',
+                  JSON::PP::encode_json({ v => 1, type => $type, id => $id, payload => $payload }));
+    StreamVault::Test::wait_for(
+        sub { $stack->psql("SELECT state FROM jobs WHERE id = '$id'") eq 'succeeded' }, $limit // 300)
+        or die "the $type job did not succeed\n";
+    return Time::HiRes::time() - $t0;
+}
+
+# Seconds one ffmpeg run takes.
+sub timed_ffmpeg {
+    my (@args) = @_;
+    my $t0 = Time::HiRes::time();
+    my $r = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-y', @args],
+                    timeout => 300);
+    die "ffmpeg: $r->{err}" if $r->{status};
+    return Time::HiRes::time() - $t0;
+}
 
 # Dies unless every program named is on the PATH.
 sub need_tools {
