@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "job_artwork.h"
 #include "job_chapters.h"
 #include "job_nfo.h"
 #include "job_noop.h"
@@ -32,6 +33,9 @@ static const struct sv_job_type job_types[] = {
       .run = sv_job_validate_run, .isolated = true },
     { .name = "thumbnails", .validate = sv_job_thumbnails_validate,
       .run = sv_job_thumbnails_run, .isolated = true },
+    { .name = "artwork", .validate = sv_job_artwork_validate,
+      .run = sv_job_artwork_run, .isolated = true,
+      .time_limit_s = SV_ARTWORK_TIME_LIMIT_S },
 };
 
 const struct sv_job_type *
