@@ -270,9 +270,7 @@ ngx_http_streamvault_start(ngx_http_streamvault_ctx_t *ctx)
         break;
     }
 
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
 
 
@@ -280,6 +278,17 @@ void
 ngx_http_streamvault_finish(ngx_http_streamvault_ctx_t *ctx, ngx_int_t rc)
 {
     ngx_http_finalize_request(ctx->request, rc);
+}
+
+
+/* a step ends the request, unless it set more work in motion (NGX_AGAIN) */
+
+void
+ngx_http_streamvault_continue(ngx_http_streamvault_ctx_t *ctx, ngx_int_t rc)
+{
+    if (rc != NGX_AGAIN) {
+        ngx_http_streamvault_finish(ctx, rc);
+    }
 }
 
 

@@ -85,6 +85,8 @@ struct ngx_http_streamvault_ctx_s {
 /* ngx_http_streamvault_api.c */
 void ngx_http_streamvault_finish(ngx_http_streamvault_ctx_t *ctx,
     ngx_int_t rc);
+void ngx_http_streamvault_continue(ngx_http_streamvault_ctx_t *ctx,
+    ngx_int_t rc);
 ngx_int_t ngx_http_streamvault_init_statements(ngx_conf_t *cf);
 ngx_int_t ngx_http_streamvault_statement(const char *function);
 

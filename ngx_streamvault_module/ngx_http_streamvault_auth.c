@@ -320,9 +320,7 @@ ngx_http_streamvault_login_limited(ngx_http_streamvault_ctx_t *ctx,
                                  ngx_http_streamvault_statement("login_begin"),
                                  &body, NULL,
                                  ngx_http_streamvault_login_found);
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
 
 
@@ -356,9 +354,7 @@ ngx_http_streamvault_login_found(ngx_http_streamvault_ctx_t *ctx,
 
     rc = ngx_http_streamvault_crypt(ctx, &ctx->password, &ctx->stored_hash,
                                     NULL, ngx_http_streamvault_login_checked);
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
 
 
@@ -424,9 +420,7 @@ ngx_http_streamvault_login_checked(ngx_http_streamvault_ctx_t *ctx,
     rc = ngx_http_streamvault_call(ctx,
                                 ngx_http_streamvault_statement("login_finish"),
                                 &body, NULL, ngx_http_streamvault_login_done);
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
 
 
@@ -624,9 +618,7 @@ ngx_http_streamvault_password_found(ngx_http_streamvault_ctx_t *ctx,
     rc = ngx_http_streamvault_crypt(ctx, &ctx->password, &ctx->stored_hash,
                                     &ctx->new_password,
                                     ngx_http_streamvault_password_checked);
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
 
 
@@ -661,7 +653,5 @@ ngx_http_streamvault_password_checked(ngx_http_streamvault_ctx_t *ctx,
     rc = ngx_http_streamvault_call(ctx,
                         ngx_http_streamvault_statement("auth_password_finish"),
                         &body, NULL, ngx_http_streamvault_reply);
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }

@@ -85,9 +85,7 @@ ngx_http_streamvault_password_hashed(ngx_http_streamvault_ctx_t *ctx,
 
     rc = ngx_http_streamvault_rewrite_call(ctx, fields);
 
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
 
 

@@ -153,7 +153,5 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
     rc = ngx_http_streamvault_call(ctx,
                          ngx_http_streamvault_statement(ctx->route->function),
                          NULL, &extra, ngx_http_streamvault_reply);
-    if (rc != NGX_AGAIN) {
-        ngx_http_streamvault_finish(ctx, rc);
-    }
+    ngx_http_streamvault_continue(ctx, rc);
 }
