@@ -67,6 +67,10 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_VIEWER, 0, 200, "One recording with its files" },
     { SV_DELETE, "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_delete",
       SV_ROLE_ADMIN, 0, 200, "Delete a recording" },
+    { SV_POST,   "/api/recordings/import",  SV_ROUTE_SQL,     "recordings_import",
+      SV_ROLE_ADMIN, 4 * KB, 202, "Import a file from the import folder into the library" },
+    { SV_POST,   "/api/recordings/{id:int}/postprocess", SV_ROUTE_SQL, "recordings_postprocess",
+      SV_ROLE_ADMIN, 1 * KB, 202, "Post-process a recording again" },
 
     /* jobs */
     { SV_GET,    "/api/jobs",               SV_ROUTE_SQL,     "jobs_list",

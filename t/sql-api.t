@@ -188,7 +188,7 @@ my @routes = qw(
     users_list users_get users_create users_update users_delete
     tokens_list tokens_create tokens_revoke
     streamers_list streamers_get streamers_create streamers_update streamers_delete streamers_bulk
-    recordings_list recordings_get recordings_delete
+    recordings_list recordings_get recordings_delete recordings_import recordings_postprocess
     jobs_list jobs_stats jobs_retry jobs_cancel
     settings_get settings_put system_status);
 is(sql(q{SELECT string_agg(p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')->'
@@ -814,9 +814,53 @@ sql('LISTEN streamvault_recordings; LISTEN streamvault_jobs; LISTEN streamvault_
 @notifications = ();
 is(ok_call('recordings_delete', 'recordings_delete', req($admin, 'DELETE', params => { id => $rid{'Radio show'} }), 'admin')->{state},
    'deleted', 'marks it deleted');
-is_deeply([map { [$_->[0], decode_json_line($_->[1])] } @notifications], [['streamvault_recordings', { id => $rid{'Radio show'}, op => 'delete' }]],
-          'and tells the worker');
+is_deeply([map { [$_->[0], decode_json_line($_->[1])] } grep { $_->[0] eq 'streamvault_recordings' } @notifications],
+          [['streamvault_recordings', { id => $rid{'Radio show'}, op => 'delete' }]], 'and tells the worker');
+my @queued = map { $_->[1] } grep { $_->[0] eq 'streamvault_jobs' } @notifications;
+is(scalar @queued, 1, 'one job notification');
+is(sql("SELECT type || ' ' || state || ' ' || payload::text FROM jobs WHERE id = '$queued[0]'"), 'retention queued {}',
+   'for the retention job that purges its files and row');
+@notifications = ();
 ok_call('recordings_delete again', 'recordings_delete', req($admin, 'DELETE', params => { id => $rid{'Radio show'} }), 'admin');
+is_deeply(\@notifications, [], 'again: no new notification');
+is(sql("SELECT count(*) FROM jobs WHERE type = 'retention'"), 1, 'nor another job');
+
+# import and postprocess queue a job row for the worker and tell it
+err_call('recordings_postprocess while recording', 409, 'conflict', 'recordings_postprocess',
+         req($admin, 'POST', params => { id => $rid{'Live now'} }, body => {}), 'admin');
+err_call('recordings_postprocess by a viewer', 403, 'forbidden', 'recordings_postprocess',
+         req($alice, 'POST', params => { id => $rid{'Speedrun 100% any_percent'} }, body => {}), 'viewer');
+err_call('recordings_postprocess, unknown', 404, 'not_found', 'recordings_postprocess',
+         req($admin, 'POST', params => { id => 999999 }, body => {}), 'admin');
+sql("UPDATE recordings SET state = 'ready' WHERE id = $rid{'Speedrun 100% any_percent'}");
+@notifications = ();
+my $ppjob = ok_call('recordings_postprocess', 'recordings_postprocess',
+                    req($admin, 'POST', params => { id => $rid{'Speedrun 100% any_percent'} }, body => {}), 'admin');
+is_deeply([$ppjob->{type}, $ppjob->{state}, $ppjob->{recording_id}],
+          ['postprocess', 'queued', $rid{'Speedrun 100% any_percent'}], 'a queued postprocess job of the recording');
+is_deeply(\@notifications, [['streamvault_jobs', $ppjob->{id}]], 'the worker is told');
+for my $bad ({ path => 'raw/x.mp4' }, { path => 'import/../etc/passwd' }, { path => 'import//x.mp4' },
+             { path => "import/a\x01.mp4" }, { path => 'import/x.mp4', streamer_id => 999999 },
+             { path => 'import/x.mp4', date => '2025-13-01' }, { path => 'import/x.mp4', keep => 'yes' },
+             { path => 'import/x.mp4', extra => 1 }, {}) {
+    err_call('recordings_import ' . $json->encode($bad), 422, 'invalid', 'recordings_import',
+             req($admin, 'POST', body => $bad), 'admin');
+}
+err_call('recordings_import by a viewer', 403, 'forbidden', 'recordings_import',
+         req($alice, 'POST', body => { path => 'import/x.mp4' }), 'viewer');
+@notifications = ();
+my $impjob = ok_call('recordings_import', 'recordings_import',
+                     req($admin, 'POST', body => { path => 'import/a b.mp4', streamer_id => $s1->{id},
+                                                   title => 'Old <one>', date => '2025-01-02', keep => JSON::PP::true }),
+                     'admin');
+is_deeply([$impjob->{type}, $impjob->{state}, $impjob->{payload}],
+          ['import', 'queued', { path => 'import/a b.mp4', streamer => $s1->{login}, title => 'Old <one>',
+                                 date => '2025-01-02', keep => JSON::PP::true }],
+          'a queued import job naming the streamer by login');
+is_deeply(\@notifications, [['streamvault_jobs', $impjob->{id}]], 'the worker is told');
+
+# the jobs tests below start from an empty table
+sql("DELETE FROM jobs WHERE type IN ('retention', 'postprocess', 'import')");
 
 @notifications = ();
 is_deeply(ok_call('streamers_delete', 'streamers_delete', req($admin, 'DELETE', params => { id => $s2->{id} }), 'admin'), { ok => JSON::PP::true }, 'streamers_delete');

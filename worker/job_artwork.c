@@ -10,8 +10,8 @@
 
 #include "http_fetch.h"
 #include "image_type.h"
-#include "job_remux.h"
 #include "media_save.h"
+#include "payload_check.h"
 #include "url_check.h"
 
 /* Reasons name the URL; a long one is cut so the reason still fits. */
@@ -24,54 +24,89 @@ static const struct sv_fetch_limits limits = {
     .max_bytes = SV_ARTWORK_BYTES_MAX,
 };
 
-/* One {"url", "path"} member of images, checked. */
-static bool
-image_ok(size_t i, yajl_val image, const char **url, const char **path,
-         char *err, size_t errlen)
-{
-    char what[48], why[128];
+/* The payload, picked out. */
+struct artwork_payload {
+    yajl_val  images;
+    struct image {
+        const char *url, *path;
+    }         image[SV_ARTWORK_IMAGES_MAX];
+};
 
-    *url = *path = NULL;
-    if (!YAJL_IS_OBJECT(image)) {
-        snprintf(err, errlen, "payload.images[%zu] must be an object", i);
+static bool
+images_ok(const char *what, yajl_val v, char *err, size_t errlen)
+{
+    if (!YAJL_IS_ARRAY(v) || v->u.array.len < 1
+        || v->u.array.len > SV_ARTWORK_IMAGES_MAX) {
+        snprintf(err, errlen, "payload.%s must be an array of 1..%d images",
+                 what, SV_ARTWORK_IMAGES_MAX);
         return false;
     }
-    for (size_t k = 0; k < image->u.object.len; k++) {
-        const char *key = image->u.object.keys[k];
-        yajl_val    v = image->u.object.values[k];
+    return true;
+}
 
-        if (strcmp(key, "url") == 0) {
-            *url = YAJL_GET_STRING(v);
-            if (*url == NULL) {
-                snprintf(err, errlen, "payload.images[%zu].url must be a "
-                         "string", i);
-                return false;
-            }
-        } else if (strcmp(key, "path") == 0) {
-            snprintf(what, sizeof(what), "images[%zu].path", i);
-            if (!sv_job_media_path_ok(what, v, err, errlen)) {
-                return false;
-            }
-            *path = YAJL_GET_STRING(v);
-        } else {
-            snprintf(err, errlen, "payload: unknown field "
-                     "\"images[%zu].%.64s\"", i, key);
+static bool
+url_read(const char *what, yajl_val v, void *dst, const void *arg, char *err,
+         size_t errlen)
+{
+    const char *url = YAJL_GET_STRING(v);
+    char        why[128];
+
+    (void) arg;
+    if (url == NULL) {
+        snprintf(err, errlen, "payload.%s must be a string", what);
+        return false;
+    }
+    if (!sv_url_http_ok(url, why, sizeof(why))) {
+        snprintf(err, errlen, "payload.%s %s", what, why);
+        return false;
+    }
+    *(const char **) dst = url;
+    return true;
+}
+
+static const struct sv_payload_field top[] = {
+    { "images", true, sv_payload_value,
+      offsetof(struct artwork_payload, images), sv_payload_check(images_ok) },
+};
+
+/* Offsets in struct image. */
+static const struct sv_payload_field image_fields[] = {
+    { "url", true, url_read, offsetof(struct image, url), NULL },
+    { "path", true, sv_payload_path, offsetof(struct image, path), NULL },
+};
+
+static bool
+parse_payload(yajl_val payload, struct artwork_payload *p, char *err,
+              size_t errlen)
+{
+    char prefix[32];
+
+    if (!sv_payload_read(payload, "", top, sv_payload_nfields(top), p, err,
+                         errlen)) {
+        return false;
+    }
+    for (size_t i = 0; i < p->images->u.array.len; i++) {
+        struct image *img = &p->image[i];
+
+        snprintf(prefix, sizeof(prefix), "images[%zu]", i);
+        if (!sv_payload_read(p->images->u.array.values[i], prefix,
+                             image_fields, sv_payload_nfields(image_fields),
+                             img, err, errlen)) {
             return false;
         }
-    }
-    if (*url == NULL || *path == NULL) {
-        snprintf(err, errlen, "payload.images[%zu].%s is required", i,
-                 *url == NULL ? "url" : "path");
-        return false;
-    }
-    if (!sv_url_http_ok(*url, why, sizeof(why))) {
-        snprintf(err, errlen, "payload.images[%zu].url %s", i, why);
-        return false;
-    }
-    if (sv_image_type_of_path(*path) == SV_IMAGE_NONE) {
-        snprintf(err, errlen, "payload.images[%zu].path must end in .jpg, "
-                 ".jpeg, .png or .webp", i);
-        return false;
+        if (sv_image_type_of_path(img->path) == SV_IMAGE_NONE) {
+            snprintf(err, errlen, "payload.%s.path must end in .jpg, .jpeg, "
+                     ".png or .webp", prefix);
+            return false;
+        }
+        /* Two images to one file: which one stays would be luck. */
+        for (size_t j = 0; j < i; j++) {
+            if (strcmp(img->path, p->image[j].path) == 0) {
+                snprintf(err, errlen, "payload.%s.path is also "
+                         "images[%zu].path", prefix, j);
+                return false;
+            }
+        }
     }
     return true;
 }
@@ -79,45 +114,9 @@ image_ok(size_t i, yajl_val image, const char **url, const char **path,
 bool
 sv_job_artwork_validate(yajl_val payload, char *err, size_t errlen)
 {
-    yajl_val images = NULL;
+    struct artwork_payload p;
 
-    for (size_t k = 0; k < payload->u.object.len; k++) {
-        if (strcmp(payload->u.object.keys[k], "images") != 0) {
-            snprintf(err, errlen, "payload: unknown field \"%.64s\"",
-                     payload->u.object.keys[k]);
-            return false;
-        }
-        images = payload->u.object.values[k];
-    }
-    if (images == NULL) {
-        snprintf(err, errlen, "payload.images is required");
-        return false;
-    }
-    if (!YAJL_IS_ARRAY(images) || images->u.array.len < 1
-        || images->u.array.len > SV_ARTWORK_IMAGES_MAX) {
-        snprintf(err, errlen, "payload.images must be an array of 1..%d "
-                 "images", SV_ARTWORK_IMAGES_MAX);
-        return false;
-    }
-    for (size_t i = 0; i < images->u.array.len; i++) {
-        const char *url, *path, *other_url, *other_path;
-
-        if (!image_ok(i, images->u.array.values[i], &url, &path, err,
-                      errlen)) {
-            return false;
-        }
-        /* Two images to one file: which one stays would be luck. */
-        for (size_t j = 0; j < i; j++) {
-            image_ok(j, images->u.array.values[j], &other_url, &other_path,
-                     err, errlen);
-            if (strcmp(path, other_path) == 0) {
-                snprintf(err, errlen, "payload.images[%zu].path is also "
-                         "images[%zu].path", i, j);
-                return false;
-            }
-        }
-    }
-    return true;
+    return parse_payload(payload, &p, err, errlen);
 }
 
 static bool
@@ -165,28 +164,20 @@ int
 sv_job_artwork_run(yajl_val payload, const struct sv_job_run *run, char *err,
                    size_t errlen)
 {
-    yajl_val images;
+    struct artwork_payload p;
 
     err[0] = '\0';
-    if (!sv_job_artwork_validate(payload, err, errlen)) {
+    if (!parse_payload(payload, &p, err, errlen)) {
         return -1;
     }
-    images = yajl_tree_get(payload, (const char *[]) { "images", NULL },
-                           yajl_t_array);
-    for (size_t i = 0; i < images->u.array.len; i++) {
-        yajl_val    image = images->u.array.values[i];
-        const char *url = YAJL_GET_STRING(yajl_tree_get(image,
-                              (const char *[]) { "url", NULL }, yajl_t_string));
-        const char *path = YAJL_GET_STRING(yajl_tree_get(image,
-                               (const char *[]) { "path", NULL },
-                               yajl_t_string));
-
-        if (!fetch_image(url, path, run, err, errlen)) {
+    for (size_t i = 0; i < p.images->u.array.len; i++) {
+        if (!fetch_image(p.image[i].url, p.image[i].path, run, err,
+                         errlen)) {
             return -1;
         }
         if (run->progress != NULL) {
             run->progress(run->ctx, (unsigned) ((i + 1) * 100
-                                                / images->u.array.len));
+                                                / p.images->u.array.len));
         }
     }
     return 0;

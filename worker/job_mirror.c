@@ -16,12 +16,15 @@
  * (it was validated, but a cast failure only costs this one write). */
 static const char upsert_sql[] =
     "INSERT INTO jobs AS j (id, type, state, priority, payload, depends_on,"
-    " attempts, max_attempts, last_error, worker_id, run_after, progress,"
-    " finished_at)"
+    " recording_id, attempts, max_attempts, last_error, worker_id, run_after,"
+    " progress, finished_at)"
     " VALUES ($1::uuid, $2, $3, $4::smallint,"
     "  coalesce(($5::jsonb)->'payload', '{}'),"
     "  coalesce(ARRAY(SELECT jsonb_array_elements_text("
     "   coalesce(($5::jsonb)->'depends_on', '[]')))::uuid[], '{}'),"
+    /* a recording deleted meanwhile leaves the job without one */
+    "  (SELECT r.id FROM recordings r"
+    "    WHERE r.id = (($5::jsonb)->>'recording_id')::bigint),"
     "  $6::int, $7::int, nullif($8, ''), nullif($9, ''),"
     "  CASE WHEN $10::bigint > 0 THEN to_timestamp($10::bigint / 1000.0) END,"
     "  CASE WHEN $3 = 'succeeded' THEN 100 ELSE 0 END,"
@@ -69,17 +72,17 @@ write_row(PGconn *pg, const struct sv_job_summary *job)
     PQclear(res);
 }
 
-static void
-send_event(redisContext *redis, const struct sv_jbuf *b)
+void
+sv_job_mirror_event(redisContext *redis, const struct sv_jbuf *b)
 {
     char         err[256];
-    const char  *argv[] = { "PUBLISH", "streamvault:events", b->data };
-    const size_t lens[] = { 7, 18, b->len };
+    const char  *argv[] = { "PUBLISH", SV_EVENTS_CHANNEL, b->data };
+    const size_t lens[] = { 7, sizeof(SV_EVENTS_CHANNEL) - 1, b->len };
 
     if (!b->truncated
         && sv_redis_run(redis, 3, argv, lens, err, sizeof(err))
            != SV_REDIS_OK) {
-        sv_log(SV_LOG_DEBUG, "cannot publish a job event",
+        sv_log(SV_LOG_DEBUG, "cannot publish an event",
                SV_STR("error", err));
     }
 }
@@ -99,7 +102,7 @@ publish(redisContext *redis, const struct sv_job_summary *job)
     sv_jbuf_member_int(&b, "attempts", job->attempts);
     sv_jbuf_raw(&b, "}", 1);
 
-    send_event(redis, &b);
+    sv_job_mirror_event(redis, &b);
 }
 
 void
@@ -145,7 +148,7 @@ sv_job_mirror_progress(PGconn *pg, redisContext *redis, const char *id,
     sv_jbuf_member_int(&b, "progress", percent);
     sv_jbuf_raw(&b, "}", 1);
 
-    send_event(redis, &b);
+    sv_job_mirror_event(redis, &b);
 }
 
 void

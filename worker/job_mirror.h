@@ -11,7 +11,10 @@
 #include <hiredis.h>
 #include <libpq-fe.h>
 
+#include "json.h"
 #include "queue.h"
+
+#define SV_EVENTS_CHANNEL  "streamvault:events"
 
 /* Writes the row (INSERT ... ON CONFLICT DO UPDATE) and the event. */
 void sv_job_mirror(PGconn *pg, redisContext *redis,
@@ -20,6 +23,11 @@ void sv_job_mirror(PGconn *pg, redisContext *redis,
 /* A running job's progress (0..100): the row and a "job_progress" event. */
 void sv_job_mirror_progress(PGconn *pg, redisContext *redis, const char *id,
                             unsigned percent);
+
+/* Publishes the JSON in b on the event channel (unless it was truncated);
+ * a failure is only logged: events are for watchers, the table is the
+ * record. */
+void sv_job_mirror_event(redisContext *redis, const struct sv_jbuf *b);
 
 /* Every job summary in a script's reply. */
 void sv_job_mirror_reply(PGconn *pg, redisContext *redis,

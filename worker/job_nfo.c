@@ -8,166 +8,88 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "job_remux.h"
+#include "media_duration.h"
 #include "media_save.h"
 #include "nfo.h"
 #include "payload_check.h"
 #include "sv_path.h"
 
-/* A member of a payload object: what it must be, where it goes. */
-enum field_kind { F_TEXT, F_PATH, F_DATE, F_NUMBER, F_OBJECT };
-
-struct field {
-    const char      *name;
-    enum field_kind  kind;
-    bool             required;
-    long long        min, max;      /* text: bytes; number: value */
-    void            *dst;           /* const char **, long long *, yajl_val * */
-};
-
-static bool
-field_ok(const char *what, const struct field *f, yajl_val v, char *err,
-         size_t errlen)
-{
-    const char *s = YAJL_GET_STRING(v);
-
-    switch (f->kind) {
-    case F_PATH:
-        return sv_job_media_path_ok(what, v, err, errlen);
-    case F_DATE:
-        return sv_payload_date_ok(what, v, err, errlen);
-    case F_OBJECT:
-        if (!YAJL_IS_OBJECT(v)) {
-            snprintf(err, errlen, "payload.%s must be an object", what);
-            return false;
-        }
-        return true;
-    case F_NUMBER:
-        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < f->min
-            || YAJL_GET_INTEGER(v) > f->max) {
-            snprintf(err, errlen, "payload.%s must be an integer %lld..%lld",
-                     what, f->min, f->max);
-            return false;
-        }
-        return true;
-    default:
-        /* Control characters are allowed: the XML drops them. */
-        if (s == NULL || (long long) strlen(s) < f->min
-            || (long long) strlen(s) > f->max) {
-            snprintf(err, errlen, "payload.%s must be a string of %lld..%lld "
-                     "bytes", what, f->min, f->max);
-            return false;
-        }
-        return true;
-    }
-}
-
-/* Checks obj against fields (unknown members refused) and stores each. */
-static bool
-object_ok(const char *prefix, yajl_val obj, const struct field *fields,
-          size_t count, char *err, size_t errlen)
-{
-    char what[64];
-
-    for (size_t i = 0; i < obj->u.object.len; i++) {
-        const char         *key = obj->u.object.keys[i];
-        const struct field *f = NULL;
-
-        for (size_t j = 0; j < count && f == NULL; j++) {
-            f = strcmp(fields[j].name, key) == 0 ? &fields[j] : NULL;
-        }
-        snprintf(what, sizeof(what), "%s%s", prefix, key);
-        if (f == NULL) {
-            snprintf(err, errlen, "payload: unknown field \"%.64s\"", what);
-            return false;
-        }
-        if (!field_ok(what, f, obj->u.object.values[i], err, errlen)) {
-            return false;
-        }
-        if (f->kind == F_NUMBER) {
-            *(long long *) f->dst = YAJL_GET_INTEGER(obj->u.object.values[i]);
-        } else if (f->kind == F_OBJECT) {
-            *(yajl_val *) f->dst = obj->u.object.values[i];
-        } else {
-            *(const char **) f->dst = YAJL_GET_STRING(obj->u.object.values[i]);
-        }
-    }
-    for (size_t j = 0; j < count; j++) {
-        yajl_val present = yajl_tree_get(obj, (const char *[]) {
-                                             fields[j].name, NULL },
-                                         yajl_t_any);
-
-        if (fields[j].required && present == NULL) {
-            snprintf(err, errlen, "payload.%s%s is required", prefix,
-                     fields[j].name);
-            return false;
-        }
-    }
-    return true;
-}
-
 /* The payload, picked out. */
 struct nfo_payload {
     const char            *dir, *file;
+    yajl_val               show_obj, season_obj, episode_obj;
+    long long              number, ep_season, ep_number;
     struct sv_nfo_show     show;
     struct sv_nfo_season   season;
     struct sv_nfo_episode  episode;
 };
 
-#define TEXT(n, req, lo, hi, d)  { n, F_TEXT, req, lo, hi, d }
+#define FIELD(name, req, read, member, arg)                                   \
+    { name, req, read, offsetof(struct nfo_payload, member), arg }
+
+/* Texts may hold control characters: the XML drops them. */
+#define TEXT(name, req, min, max, member)                                     \
+    FIELD(name, req, sv_payload_text, member,                                 \
+          (&(const struct sv_payload_text) { (min), (max), false }))
+
+static const struct sv_payload_field top[] = {
+    FIELD("dir", true, sv_payload_path, dir, NULL),
+    FIELD("show", true, sv_payload_object, show_obj, NULL),
+    FIELD("season", true, sv_payload_object, season_obj, NULL),
+    FIELD("episode", true, sv_payload_object, episode_obj, NULL),
+};
+
+static const struct sv_payload_field show_fields[] = {
+    TEXT("title", true, 1, SV_NFO_TITLE_MAX, show.title),
+    TEXT("plot", false, 0, SV_NFO_PLOT_MAX, show.plot),
+    TEXT("id", false, 1, SV_NFO_TITLE_MAX, show.id),
+};
+
+static const struct sv_payload_field season_fields[] = {
+    FIELD("number", true, sv_payload_integer, number,
+          sv_payload_range(190001, 999912)),
+    TEXT("title", false, 1, SV_NFO_TITLE_MAX, season.title),
+};
+
+static const struct sv_payload_field episode_fields[] = {
+    FIELD("file", true, sv_payload_path, file, NULL),
+    TEXT("title", true, 1, SV_NFO_TITLE_MAX, episode.title),
+    TEXT("plot", false, 0, SV_NFO_PLOT_MAX, episode.plot),
+    FIELD("aired", true, sv_payload_date, episode.aired, NULL),
+    FIELD("season", true, sv_payload_integer, ep_season,
+          sv_payload_range(190001, 999912)),
+    FIELD("episode", true, sv_payload_integer, ep_number,
+          sv_payload_range(1, SV_NFO_EPISODE_MAX)),
+    FIELD("runtime_s", false, sv_payload_integer, episode.runtime_s,
+          sv_payload_range(0, SV_NFO_RUNTIME_MAX)),
+    TEXT("category", false, 1, SV_NFO_TITLE_MAX, episode.category),
+    TEXT("streamer", false, 1, SV_NFO_TITLE_MAX, episode.streamer),
+    TEXT("id", false, 1, SV_NFO_TITLE_MAX, episode.id),
+};
 
 static bool
 parse_payload(yajl_val payload, struct nfo_payload *p, char *err,
               size_t errlen)
 {
-    yajl_val  show = NULL, season = NULL, episode = NULL;
-    long long number = -1, ep_season = -1, ep_number = -1, runtime = -1;
     struct sv_nfo_episode *e = &p->episode;
 
     memset(p, 0, sizeof(*p));
-    const struct field top[] = {
-        { "dir", F_PATH, true, 0, 0, &p->dir },
-        { "show", F_OBJECT, true, 0, 0, &show },
-        { "season", F_OBJECT, true, 0, 0, &season },
-        { "episode", F_OBJECT, true, 0, 0, &episode },
-    };
-    const struct field show_fields[] = {
-        TEXT("title", true, 1, SV_NFO_TITLE_MAX, &p->show.title),
-        TEXT("plot", false, 0, SV_NFO_PLOT_MAX, &p->show.plot),
-        TEXT("id", false, 1, SV_NFO_TITLE_MAX, &p->show.id),
-    };
-    const struct field season_fields[] = {
-        { "number", F_NUMBER, true, 190001, 999912, &number },
-        TEXT("title", false, 1, SV_NFO_TITLE_MAX, &p->season.title),
-    };
-    const struct field episode_fields[] = {
-        { "file", F_PATH, true, 0, 0, &p->file },
-        TEXT("title", true, 1, SV_NFO_TITLE_MAX, &e->title),
-        TEXT("plot", false, 0, SV_NFO_PLOT_MAX, &e->plot),
-        { "aired", F_DATE, true, 0, 0, &e->aired },
-        { "season", F_NUMBER, true, 190001, 999912, &ep_season },
-        { "episode", F_NUMBER, true, 1, SV_NFO_EPISODE_MAX, &ep_number },
-        { "runtime_s", F_NUMBER, false, 0, SV_NFO_RUNTIME_MAX, &runtime },
-        TEXT("category", false, 1, SV_NFO_TITLE_MAX, &e->category),
-        TEXT("streamer", false, 1, SV_NFO_TITLE_MAX, &e->streamer),
-        TEXT("id", false, 1, SV_NFO_TITLE_MAX, &e->id),
-    };
-#define COUNT(a)  (sizeof(a) / sizeof((a)[0]))
-    if (!object_ok("", payload, top, COUNT(top), err, errlen)
-        || !object_ok("show.", show, show_fields, COUNT(show_fields), err,
-                      errlen)
-        || !object_ok("season.", season, season_fields, COUNT(season_fields),
-                      err, errlen)
-        || !object_ok("episode.", episode, episode_fields,
-                      COUNT(episode_fields), err, errlen)) {
+    e->runtime_s = -1;
+#define READ(obj, prefix, fields)                                             \
+    sv_payload_read(obj, prefix, fields, sv_payload_nfields(fields), p, err,  \
+                    errlen)
+    if (!READ(payload, "", top)
+        || !READ(p->show_obj, "show", show_fields)
+        || !READ(p->season_obj, "season", season_fields)
+        || !READ(p->episode_obj, "episode", episode_fields)) {
         return false;
     }
-#undef COUNT
-    if (number % 100 < 1 || number % 100 > 12) {
+#undef READ
+    if (p->number % 100 < 1 || p->number % 100 > 12) {
         snprintf(err, errlen, "payload.season.number must be YYYYMM");
         return false;
     }
-    if (ep_season != number) {
+    if (p->ep_season != p->number) {
         snprintf(err, errlen, "payload.episode.season must be "
                  "payload.season.number");
         return false;
@@ -186,10 +108,9 @@ parse_payload(yajl_val payload, struct nfo_payload *p, char *err,
                  "folder");
         return false;
     }
-    p->season.number = (unsigned) number;
-    e->season = (unsigned) ep_season;
-    e->episode = (unsigned) ep_number;
-    e->runtime_s = runtime;
+    p->season.number = (unsigned) p->number;
+    e->season = (unsigned) p->ep_season;
+    e->episode = (unsigned) p->ep_number;
     return true;
 }
 
@@ -230,10 +151,19 @@ sv_job_nfo_run(yajl_val payload, const struct sv_job_run *run, char *err,
     char               season[SV_PATH_REL_MAX + 32];
     char               episode[SV_PATH_REL_MAX + 1];
 
+    double             seconds;
+    char               why[256];
+
     (void) run;
     err[0] = '\0';
     if (!parse_payload(payload, &p, err, errlen)) {
         return -1;
+    }
+    /* Without a runtime, the one the video's index records, if it has one
+     * yet (an .nfo may be written before the video). */
+    if (p.episode.runtime_s < 0
+        && sv_media_duration(p.file, &seconds, why, sizeof(why))) {
+        p.episode.runtime_s = (long long) (seconds + 0.5);
     }
     snprintf(show, sizeof(show), "%s/tvshow.nfo", p.dir);
     snprintf(season, sizeof(season), "%s/Season %06u/season.nfo", p.dir,

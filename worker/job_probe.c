@@ -12,78 +12,58 @@
 #include <unistd.h>
 
 #include "clock.h"
-
-static const char *const actions[] = { "ok", "exit", "crash", "abort",
-                                       "hang" };
+#include "payload_check.h"
 
 /* An address nothing is mapped at; volatile so the compiler cannot see the
  * fault coming and the crash is a real one. */
 static volatile uintptr_t unmapped_address = 8;
 
-static bool
-known_action(const char *s)
-{
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++) {
-        if (strcmp(actions[i], s) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
+/* The payload, picked out. */
+struct probe_payload {
+    const char *action;
+    long long   seconds;                /* -1: not given */
+    long long   timeout_s;              /* 0: not given */
+};
+
+static const struct sv_payload_field fields[] = {
+    { "action", false, sv_payload_choice,
+      offsetof(struct probe_payload, action),
+      (const char *const []) { "ok", "exit", "crash", "abort", "hang",
+                               NULL } },
+    { "seconds", false, sv_payload_integer,
+      offsetof(struct probe_payload, seconds),
+      sv_payload_range(0, SV_PROBE_SECONDS_MAX) },
+    { "timeout_s", false, sv_payload_integer,
+      offsetof(struct probe_payload, timeout_s),
+      sv_payload_range(1, SV_PROBE_SECONDS_MAX) },
+};
 
 static bool
-integer_in(yajl_val v, long long lo, long long hi)
+parse_payload(yajl_val payload, struct probe_payload *p, char *err,
+              size_t errlen)
 {
-    return YAJL_IS_INTEGER(v) && YAJL_GET_INTEGER(v) >= lo
-           && YAJL_GET_INTEGER(v) <= hi;
+    *p = (struct probe_payload) { .action = "ok", .seconds = -1 };
+    return sv_payload_read(payload, "", fields, sv_payload_nfields(fields),
+                           p, err, errlen);
 }
 
 bool
 sv_job_probe_validate(yajl_val payload, char *err, size_t errlen)
 {
-    for (size_t i = 0; i < payload->u.object.len; i++) {
-        const char *key = payload->u.object.keys[i];
-        yajl_val    v = payload->u.object.values[i];
+    struct probe_payload p;
 
-        if (strcmp(key, "action") == 0) {
-            if (!YAJL_IS_STRING(v) || !known_action(YAJL_GET_STRING(v))) {
-                snprintf(err, errlen, "payload.action must be one of ok, "
-                         "exit, crash, abort, hang");
-                return false;
-            }
-        } else if (strcmp(key, "seconds") == 0) {
-            if (!integer_in(v, 0, SV_PROBE_SECONDS_MAX)) {
-                snprintf(err, errlen, "payload.seconds must be an integer "
-                         "in 0..%d", SV_PROBE_SECONDS_MAX);
-                return false;
-            }
-        } else if (strcmp(key, "timeout_s") == 0) {
-            if (!integer_in(v, 1, SV_PROBE_SECONDS_MAX)) {
-                snprintf(err, errlen, "payload.timeout_s must be an integer "
-                         "in 1..%d", SV_PROBE_SECONDS_MAX);
-                return false;
-            }
-        } else {
-            snprintf(err, errlen, "payload: unknown field");
-            return false;
-        }
-    }
-    return true;
-}
-
-static long long
-integer_field(yajl_val payload, const char *name, long long dflt)
-{
-    const char *path[] = { name, NULL };
-    yajl_val    v = yajl_tree_get(payload, path, yajl_t_number);
-
-    return v != NULL ? YAJL_GET_INTEGER(v) : dflt;
+    return parse_payload(payload, &p, err, errlen);
 }
 
 unsigned
 sv_job_probe_time_limit(yajl_val payload)
 {
-    return (unsigned) integer_field(payload, "timeout_s", 0);
+    struct probe_payload p;
+    char                 err[128];
+
+    /* 0 (the type's limit) when not given; the payload was checked. */
+    return parse_payload(payload, &p, err, sizeof(err))
+           ? (unsigned) p.timeout_s : 0;
 }
 
 /* Works for seconds the way a healthy handler does: keeping alive and
@@ -124,21 +104,22 @@ int
 sv_job_probe_run(yajl_val payload, const struct sv_job_run *run, char *err,
                  size_t errlen)
 {
-    const char *action_path[] = { "action", NULL };
-    yajl_val    action = yajl_tree_get(payload, action_path, yajl_t_string);
-    const char *what = action != NULL ? YAJL_GET_STRING(action) : "ok";
+    struct probe_payload p;
 
-    if (strcmp(what, "ok") == 0) {
-        return work(integer_field(payload, "seconds", 0), run, err, errlen);
-    } else if (strcmp(what, "exit") == 0) {
+    if (!parse_payload(payload, &p, err, errlen)) {
+        return -1;
+    }
+    if (strcmp(p.action, "ok") == 0) {
+        return work(p.seconds >= 0 ? p.seconds : 0, run, err, errlen);
+    } else if (strcmp(p.action, "exit") == 0) {
         _exit(3);
-    } else if (strcmp(what, "crash") == 0) {
+    } else if (strcmp(p.action, "crash") == 0) {
         *(volatile int *) unmapped_address = 1;
-    } else if (strcmp(what, "abort") == 0) {
+    } else if (strcmp(p.action, "abort") == 0) {
         abort();
-    } else if (strcmp(what, "hang") == 0) {
+    } else if (strcmp(p.action, "hang") == 0) {
         /* Shorter than the time limit, it is just a slow success. */
-        hang(integer_field(payload, "seconds", SV_PROBE_SECONDS_MAX));
+        hang(p.seconds >= 0 ? p.seconds : SV_PROBE_SECONDS_MAX);
     }
     return 0;
 }

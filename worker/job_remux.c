@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "chapter_events.h"
+#include "job_inputs.h"
 #include "media_index_file.h"
 #include "media_path.h"
 #include "media_remux.h"
@@ -22,127 +23,33 @@
 
 /* The payload, its members picked out (NULL when absent). */
 struct remux_payload {
-    yajl_val    input, chapters;
-    const char *output, *title, *streamer, *date;
+    struct sv_job_io  io;
+    yajl_val          chapters;
+    const char       *title, *streamer, *date;
 };
 
-bool
-sv_job_media_path_ok(const char *what, yajl_val v, char *err, size_t errlen)
-{
-    char why[128];
+static const struct sv_payload_text text = { 0, SV_REMUX_TEXT_MAX, true };
 
-    if (!YAJL_IS_STRING(v)) {
-        snprintf(err, errlen, "payload.%s must be a string", what);
-        return false;
-    }
-    if (!sv_path_relative_ok(YAJL_GET_STRING(v), why, sizeof(why))) {
-        snprintf(err, errlen, "payload.%s: %s", what, why);
-        return false;
-    }
-    return true;
-}
+#define FIELD(name, req, read, member, arg)                                   \
+    { name, req, read, offsetof(struct remux_payload, member), arg }
 
-static bool
-text_ok(const char *what, yajl_val v, char *err, size_t errlen)
-{
-    const char *s = YAJL_GET_STRING(v);
+static const struct sv_payload_field fields[] = {
+    SV_JOB_IO_FIELDS(offsetof(struct remux_payload, io)),
+    FIELD("title", false, sv_payload_text, title, &text),
+    FIELD("streamer", false, sv_payload_text, streamer, &text),
+    FIELD("date", false, sv_payload_date, date, NULL),
+    FIELD("chapters", false, sv_payload_value, chapters,
+          sv_payload_check(sv_chapter_events_ok)),
+};
 
-    if (s == NULL || strlen(s) > SV_REMUX_TEXT_MAX) {
-        snprintf(err, errlen, "payload.%s must be a string of at most %d "
-                 "bytes", what, SV_REMUX_TEXT_MAX);
-        return false;
-    }
-    for (; *s != '\0'; s++) {
-        if ((unsigned char) *s < 0x20 || *s == 0x7f) {
-            snprintf(err, errlen, "payload.%s has a control character",
-                     what);
-            return false;
-        }
-    }
-    return true;
-}
-
-bool
-sv_job_media_inputs_ok(yajl_val v, char *err, size_t errlen)
-{
-    char what[32];
-
-    if (!YAJL_IS_ARRAY(v) || v->u.array.len == 0
-        || v->u.array.len > SV_REMUX_INPUTS_MAX) {
-        snprintf(err, errlen, "payload.input must be an array of 1..%d "
-                 "paths", SV_REMUX_INPUTS_MAX);
-        return false;
-    }
-    for (size_t i = 0; i < v->u.array.len; i++) {
-        snprintf(what, sizeof(what), "input[%zu]", i);
-        if (!sv_job_media_path_ok(what, v->u.array.values[i], err,
-                                  errlen)) {
-            return false;
-        }
-    }
-    return true;
-}
-
-/* Checks each member and picks it out. */
 static bool
 parse_payload(yajl_val payload, struct remux_payload *p, char *err,
               size_t errlen)
 {
     memset(p, 0, sizeof(*p));
-    for (size_t i = 0; i < payload->u.object.len; i++) {
-        const char *key = payload->u.object.keys[i];
-        yajl_val    v = payload->u.object.values[i];
-        bool        ok;
-
-        if (strcmp(key, "input") == 0) {
-            ok = sv_job_media_inputs_ok(v, err, errlen);
-            p->input = v;
-        } else if (strcmp(key, "output") == 0) {
-            ok = sv_job_media_path_ok("output", v, err, errlen);
-            p->output = YAJL_GET_STRING(v);
-        } else if (strcmp(key, "title") == 0
-                   || strcmp(key, "streamer") == 0) {
-            ok = text_ok(key, v, err, errlen);
-            *(key[0] == 't' ? &p->title : &p->streamer) = YAJL_GET_STRING(v);
-        } else if (strcmp(key, "chapters") == 0) {
-            ok = sv_chapter_events_ok(key, v, err, errlen);
-            p->chapters = v;
-        } else if (strcmp(key, "date") == 0) {
-            ok = sv_payload_date_ok("date", v, err, errlen);
-            p->date = YAJL_GET_STRING(v);
-        } else {
-            snprintf(err, errlen, "payload: unknown field \"%.64s\"", key);
-            ok = false;
-        }
-        if (!ok) {
-            return false;
-        }
-    }
-    return sv_job_media_io_ok(p->input, p->output, err, errlen);
-}
-
-bool
-sv_job_media_io_ok(yajl_val input, const char *output, char *err,
-                   size_t errlen)
-{
-    if (input == NULL || output == NULL) {
-        snprintf(err, errlen, "payload.%s is required",
-                 input == NULL ? "input" : "output");
-        return false;
-    }
-    if (!sv_path_has_suffix(output, ".mp4")) {
-        snprintf(err, errlen, "payload.output must end in .mp4");
-        return false;
-    }
-    for (size_t i = 0; i < input->u.array.len; i++) {
-        const char *in = YAJL_GET_STRING(input->u.array.values[i]);
-
-        if (in != NULL && strcmp(in, output) == 0) {
-            snprintf(err, errlen, "payload.output is also an input");
-            return false;
-        }
-    }
-    return true;
+    return sv_payload_read(payload, "", fields, sv_payload_nfields(fields),
+                           p, err, errlen)
+           && sv_job_io_ok(&p->io, err, errlen);
 }
 
 bool
@@ -164,22 +71,25 @@ free_paths(char **paths, size_t count)
 
 /* The inputs' real paths, each an existing file under the media root. */
 static char **
-resolve_inputs(yajl_val input, char *err, size_t errlen)
+resolve_inputs(const struct sv_job_inputs *in, char *err, size_t errlen)
 {
-    size_t n = input->u.array.len;
-    char **paths = calloc(n, sizeof(*paths));
+    char **paths = calloc(in->count, sizeof(*paths));
     char   real[PATH_MAX], why[PATH_MAX + 64];
 
-    for (size_t i = 0; paths != NULL && i < n; i++) {
-        if (!sv_media_resolve_input(YAJL_GET_STRING(input->u.array.values[i]),
-                                    real, why, sizeof(why))) {
+    if (in->count == 0) {
+        snprintf(err, errlen, "no input: the input folder holds no segments");
+        free(paths);
+        return NULL;
+    }
+    for (size_t i = 0; paths != NULL && i < in->count; i++) {
+        if (!sv_media_resolve_input(in->rel[i], real, why, sizeof(why))) {
             snprintf(err, errlen, "input %zu: %s", i + 1, why);
-            free_paths(paths, n);
+            free_paths(paths, in->count);
             return NULL;
         }
         paths[i] = strdup(real);
         if (paths[i] == NULL) {
-            free_paths(paths, n);
+            free_paths(paths, in->count);
             paths = NULL;
         }
     }
@@ -259,19 +169,22 @@ sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
 {
     struct remux_payload p;
     struct out_paths     o;
-    char               **inputs;
+    struct sv_job_inputs in;
+    char               **inputs = NULL;
     struct sv_chapter   *chapters = NULL;
     size_t               chapter_count = 0;
     int                  rc = -1;
 
     err[0] = '\0';
     if (!parse_payload(payload, &p, err, errlen)
-        || !sv_media_prepare_output(p.output, o.mp4, err, errlen)
+        || !sv_media_prepare_output(p.io.output, o.mp4, err, errlen)
         || !build_chapters(p.chapters, &chapters, &chapter_count, err,
                            errlen)) {
         return -1;
     }
-    if ((inputs = resolve_inputs(p.input, err, errlen)) == NULL) {
+    if (!sv_job_inputs_get(&p.io, &in, err, errlen)
+        || (inputs = resolve_inputs(&in, err, errlen)) == NULL) {
+        sv_job_inputs_free(&in);
         free(chapters);
         return -1;
     }
@@ -281,7 +194,7 @@ sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
 
     struct sv_remux_request req = {
         .inputs = (const char *const *) inputs,
-        .count = p.input->u.array.len, .output = o.mp4_tmp,
+        .count = in.count, .output = o.mp4_tmp,
         .meta = { .title = p.title, .artist = p.streamer, .date = p.date },
         .chapters = chapters, .chapter_count = chapter_count,
         .keep_going = keep_going, .ctx = (void *) run,
@@ -297,6 +210,7 @@ sv_job_remux_run(yajl_val payload, const struct sv_job_run *run, char *err,
     unlink(o.mp4_tmp);
     unlink(o.index_tmp);
     free_paths(inputs, req.count);
+    sv_job_inputs_free(&in);
     free(chapters);
     return rc;
 }

@@ -131,6 +131,7 @@ run_handler(const struct sv_job_summary *job, struct lease *l, char *why,
 
     struct sv_job_run run = {
         .id = job->id, .attempt = (unsigned) job->attempts,
+        .recording_id = spec.recording_id,
         .keep_alive = keep_alive, .ctx = l, .progress = report_progress,
     };
 
@@ -142,6 +143,8 @@ run_handler(const struct sv_job_summary *job, struct lease *l, char *why,
         rc = sv_job_isolate_run(spec.type, spec.payload, &run, &connections,
                                 why, whylen);
     } else {
+        run.pg = l->pg;
+        run.queue = l->q;
         rc = spec.type->run(spec.payload, &run, why, whylen);
     }
     sv_job_spec_free(&spec);

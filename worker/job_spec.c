@@ -160,6 +160,13 @@ take_member(struct sv_job_spec *spec, const char *key, yajl_val v,
         }
     } else if (strcmp(key, "depends_on") == 0) {
         return take_deps(spec, v, err, errlen);
+    } else if (strcmp(key, "recording_id") == 0) {
+        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < 1
+            || YAJL_GET_INTEGER(v) > SV_RECORDING_ID_MAX) {
+            snprintf(err, errlen, "recording_id must be a positive integer");
+            return false;
+        }
+        spec->recording_id = YAJL_GET_INTEGER(v);
     } else if (strcmp(key, "payload") == 0) {
         if (!YAJL_IS_OBJECT(v)) {
             snprintf(err, errlen, "payload must be an object");
@@ -220,6 +227,10 @@ validate_tree(struct sv_job_spec *spec, char *err, size_t errlen)
     spec->type = sv_job_type_find(type_name);
     if (spec->type == NULL) {
         snprintf(err, errlen, "unknown job type \"%.64s\"", type_name);
+        return false;
+    }
+    if (spec->type->needs_recording && spec->recording_id == 0) {
+        snprintf(err, errlen, "a %s job needs recording_id", spec->type->name);
         return false;
     }
     for (size_t i = 0; i < spec->ndeps; i++) {

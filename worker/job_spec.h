@@ -3,7 +3,8 @@
  * streamvault:inbox. Pure validation; every input is hostile.
  *
  *   {"v":1, "type":"noop", "id":"<uuid, optional>", "priority":0..9 (5),
- *    "max_attempts":1..20 (5), "depends_on":["<uuid>",...], "payload":{...}}
+ *    "max_attempts":1..20 (5), "depends_on":["<uuid>",...],
+ *    "recording_id":<the recording it works on, optional>, "payload":{...}}
  *
  * At most SV_JOB_SPEC_MAX bytes, nesting at most SV_JOB_SPEC_DEPTH deep,
  * unknown top-level fields and types without a handler are refused.
@@ -24,6 +25,7 @@
 #define SV_UUID_SIZE          37    /* 36 characters and NUL */
 #define SV_JOB_PRIORITY_DEFAULT      5
 #define SV_JOB_MAX_ATTEMPTS_DEFAULT  5
+#define SV_RECORDING_ID_MAX   9007199254740991LL  /* 2^53 - 1: exact in JSON */
 
 struct sv_job_spec {
     yajl_val                   tree;       /* owns everything below */
@@ -34,6 +36,7 @@ struct sv_job_spec {
     int                        max_attempts;
     size_t                     ndeps;
     char                       deps[SV_JOB_DEPS_MAX][SV_UUID_SIZE];
+    long long                  recording_id;   /* 0: none */
     yajl_val                   payload;    /* an object, maybe empty */
     struct yajl_val_s          empty_payload;  /* when none was given */
 };

@@ -16,9 +16,11 @@
 /* A row as the job JSON it was made from, plus what the scripts need. */
 #define ROW_COLUMNS                                                          \
     "SELECT id::text, type, state, priority::text, max_attempts::text,"      \
-    " attempts::text, jsonb_build_object('v', 1, 'type', type, 'id', id,"    \
+    " attempts::text, (jsonb_build_object('v', 1, 'type', type, 'id', id,"   \
     "  'priority', priority, 'max_attempts', max_attempts,"                  \
-    "  'depends_on', to_jsonb(depends_on), 'payload', payload)::text,"       \
+    "  'depends_on', to_jsonb(depends_on), 'payload', payload)"              \
+    "  || CASE WHEN recording_id IS NULL THEN '{}'::jsonb"                   \
+    "     ELSE jsonb_build_object('recording_id', recording_id) END)::text," \
     " array_to_string(depends_on, ',') FROM jobs"
 
 enum { C_ID, C_TYPE, C_STATE, C_PRIO, C_MAX, C_ATTEMPTS, C_SPEC, C_DEPS };

@@ -12,12 +12,11 @@
 #include <libavutil/frame.h>
 #include <libswscale/swscale.h>
 
-#include "job_remux.h"
 #include "media_frames.h"
 #include "media_path.h"
 #include "media_picture.h"
 #include "media_save.h"
-#include "sv_path.h"
+#include "payload_check.h"
 #include "thumbnail_plan.h"
 #include "thumbnail_vtt.h"
 
@@ -26,68 +25,34 @@ struct thumbnails_payload {
     long long   interval_s, width, columns;
 };
 
-/* The payload's members: paths with the suffix they need, or integers. */
-struct member {
-    const char *key;
-    const char *suffix;             /* a path; NULL: an integer */
-    long long   min, max;
-    size_t      offset;             /* in struct thumbnails_payload */
+#define FIELD(name, req, read, member, arg)                                   \
+    { name, req, read, offsetof(struct thumbnails_payload, member), arg }
+
+/* The four paths first: paths_ok names them by their index. */
+static const struct sv_payload_field fields[] = {
+    FIELD("video", true, sv_payload_path, video, ".mp4"),
+    FIELD("poster", true, sv_payload_path, poster, ".jpg"),
+    FIELD("sprite", true, sv_payload_path, sprite, ".jpg"),
+    FIELD("vtt", true, sv_payload_path, vtt, ".vtt"),
+    FIELD("interval_s", false, sv_payload_integer, interval_s,
+          sv_payload_range(1, 600)),
+    FIELD("width", false, sv_payload_integer, width,
+          sv_payload_range(80, 1920)),
+    FIELD("columns", false, sv_payload_integer, columns,
+          sv_payload_range(1, 20)),
 };
 
-static const struct member members[] = {
-    { "video", ".mp4", 0, 0, offsetof(struct thumbnails_payload, video) },
-    { "poster", ".jpg", 0, 0, offsetof(struct thumbnails_payload, poster) },
-    { "sprite", ".jpg", 0, 0, offsetof(struct thumbnails_payload, sprite) },
-    { "vtt", ".vtt", 0, 0, offsetof(struct thumbnails_payload, vtt) },
-    { "interval_s", NULL, 1, 600,
-      offsetof(struct thumbnails_payload, interval_s) },
-    { "width", NULL, 80, 1920, offsetof(struct thumbnails_payload, width) },
-    { "columns", NULL, 1, 20, offsetof(struct thumbnails_payload, columns) },
-};
-
-static bool
-member_ok(const struct member *m, yajl_val v, struct thumbnails_payload *p,
-          char *err, size_t errlen)
-{
-    char *dst = (char *) p + m->offset;
-
-    if (m->suffix == NULL) {
-        if (!YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) < m->min
-            || YAJL_GET_INTEGER(v) > m->max) {
-            snprintf(err, errlen, "payload.%s must be an integer in "
-                     "%lld..%lld", m->key, m->min, m->max);
-            return false;
-        }
-        *(long long *) (void *) dst = YAJL_GET_INTEGER(v);
-        return true;
-    }
-    if (!sv_job_media_path_ok(m->key, v, err, errlen)) {
-        return false;
-    }
-    if (!sv_path_has_suffix(YAJL_GET_STRING(v), m->suffix)) {
-        snprintf(err, errlen, "payload.%s must end in %s", m->key,
-                 m->suffix);
-        return false;
-    }
-    *(const char **) (void *) dst = YAJL_GET_STRING(v);
-    return true;
-}
-
-/* All four paths given, and five different files. */
+/* Four different files. */
 static bool
 paths_ok(const struct thumbnails_payload *p, char *err, size_t errlen)
 {
     const char *paths[] = { p->video, p->poster, p->sprite, p->vtt };
 
     for (size_t i = 0; i < 4; i++) {
-        if (paths[i] == NULL) {
-            snprintf(err, errlen, "payload.%s is required", members[i].key);
-            return false;
-        }
         for (size_t j = 0; j < i; j++) {
             if (strcmp(paths[i], paths[j]) == 0) {
                 snprintf(err, errlen, "payload.%s is also payload.%s",
-                         members[i].key, members[j].key);
+                         fields[i].name, fields[j].name);
                 return false;
             }
         }
@@ -103,24 +68,9 @@ parse_payload(yajl_val payload, struct thumbnails_payload *p, char *err,
         .interval_s = SV_THUMB_INTERVAL_DEFAULT_S,
         .width = SV_THUMB_WIDTH_DEFAULT, .columns = SV_THUMB_COLUMNS_DEFAULT,
     };
-    for (size_t i = 0; i < payload->u.object.len; i++) {
-        const char *key = payload->u.object.keys[i];
-        size_t      m = 0;
-
-        while (m < sizeof(members) / sizeof(members[0])
-               && strcmp(members[m].key, key) != 0) {
-            m++;
-        }
-        if (m == sizeof(members) / sizeof(members[0])) {
-            snprintf(err, errlen, "payload: unknown field \"%.64s\"", key);
-            return false;
-        }
-        if (!member_ok(&members[m], payload->u.object.values[i], p, err,
-                       errlen)) {
-            return false;
-        }
-    }
-    return paths_ok(p, err, errlen);
+    return sv_payload_read(payload, "", fields, sv_payload_nfields(fields),
+                           p, err, errlen)
+           && paths_ok(p, err, errlen);
 }
 
 bool

@@ -8,10 +8,14 @@
 
 #include "job_artwork.h"
 #include "job_chapters.h"
+#include "job_finish.h"
+#include "job_import.h"
 #include "job_nfo.h"
 #include "job_noop.h"
+#include "job_postprocess.h"
 #include "job_probe.h"
 #include "job_remux.h"
+#include "job_retention.h"
 #include "job_thumbnails.h"
 #include "job_validate.h"
 
@@ -33,9 +37,17 @@ static const struct sv_job_type job_types[] = {
       .run = sv_job_validate_run, .isolated = true },
     { .name = "thumbnails", .validate = sv_job_thumbnails_validate,
       .run = sv_job_thumbnails_run, .isolated = true },
+    { .name = "postprocess", .validate = sv_job_postprocess_validate,
+      .run = sv_job_postprocess_run, .needs_recording = true },
+    { .name = "import", .validate = sv_job_import_validate,
+      .run = sv_job_import_run },
+    { .name = "finish", .validate = sv_job_finish_validate,
+      .run = sv_job_finish_run, .needs_recording = true },
     { .name = "artwork", .validate = sv_job_artwork_validate,
       .run = sv_job_artwork_run, .isolated = true,
       .time_limit_s = SV_ARTWORK_TIME_LIMIT_S },
+    { .name = "retention", .validate = sv_job_retention_validate,
+      .run = sv_job_retention_run },
 };
 
 const struct sv_job_type *

@@ -12,14 +12,22 @@
 #ifndef SV_JOB_TYPES_H
 #define SV_JOB_TYPES_H
 
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <yajl/yajl_tree.h>
+
+struct sv_queue;
 
 /* What a handler gets besides its payload. */
 struct sv_job_run {
     const char  *id;
     unsigned     attempt;           /* 1 for the first run */
+    long long    recording_id;      /* the job's recording_id, 0: none */
+    /* The worker's connections, for handlers that are not isolated (NULL
+     * in a child): PostgreSQL, and the queue to submit jobs to. */
+    PGconn          *pg;
+    struct sv_queue *queue;
     /* Called at least every few hundred ms while a handler waits or works:
      * extends the lease; false means stop now (shutdown or lease lost). */
     bool       (*keep_alive)(void *ctx);
@@ -37,6 +45,7 @@ struct sv_job_type {
     int        (*run)(yajl_val payload, const struct sv_job_run *run,
                       char *err, size_t errlen);
     bool         isolated;
+    bool         needs_recording;   /* refused without a recording_id */
     unsigned     time_limit_s;      /* isolated: 0 means the default */
     /* Optional, isolated: the limit for this payload (0: time_limit_s). */
     unsigned   (*time_limit_for)(yajl_val payload);

@@ -8,67 +8,34 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "job_remux.h"
+#include "job_inputs.h"
 #include "media_check.h"
 #include "media_index_file.h"
 #include "media_inputs.h"
 #include "media_path.h"
+#include "payload_check.h"
 #include "sv_path.h"
 
 #define INDEX_SUFFIX  ".index.json"
 
 struct validate_payload {
-    yajl_val    input;
-    const char *output;
-    double      tolerance_s;
+    struct sv_job_io  io;
+    double            tolerance_s;
     bool        delete_input;
 };
 
-static bool
-tolerance_ok(yajl_val v, double *out, char *err, size_t errlen)
-{
-    double t = YAJL_IS_DOUBLE(v) ? YAJL_GET_DOUBLE(v)
-               : YAJL_IS_INTEGER(v) ? (double) YAJL_GET_INTEGER(v) : NAN;
+#define FIELD(name, req, read, member, arg)                                   \
+    { name, req, read, offsetof(struct validate_payload, member), arg }
 
-    if (!(t >= SV_VALIDATE_TOLERANCE_MIN_S
-          && t <= SV_VALIDATE_TOLERANCE_MAX_S)) {
-        snprintf(err, errlen, "payload.tolerance_s must be a number in "
-                 "0.01..60");
-        return false;
-    }
-    *out = t;
-    return true;
-}
-
-static bool
-member_ok(const char *key, yajl_val v, struct validate_payload *p, char *err,
-          size_t errlen)
-{
-    if (strcmp(key, "input") == 0) {
-        p->input = v;
-        return sv_job_media_inputs_ok(v, err, errlen);
-    }
-    if (strcmp(key, "output") == 0) {
-        p->output = YAJL_GET_STRING(v);
-        return sv_job_media_path_ok("output", v, err, errlen);
-    }
-    if (strcmp(key, "tolerance_s") == 0) {
-        return tolerance_ok(v, &p->tolerance_s, err, errlen);
-    }
-    if (strcmp(key, "delete_input") == 0) {
-        if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v)) {
-            snprintf(err, errlen, "payload.delete_input must be true or "
-                     "false");
-            return false;
-        }
-        p->delete_input = YAJL_IS_TRUE(v);
-        return true;
-    }
-    snprintf(err, errlen, "payload: unknown field \"%.64s\"", key);
-    return false;
-}
+static const struct sv_payload_field fields[] = {
+    SV_JOB_IO_FIELDS(offsetof(struct validate_payload, io)),
+    FIELD("tolerance_s", false, sv_payload_number, tolerance_s,
+          (&(const struct sv_payload_number) {
+              SV_VALIDATE_TOLERANCE_MIN_S, SV_VALIDATE_TOLERANCE_MAX_S,
+              false })),
+    FIELD("delete_input", false, sv_payload_bool, delete_input, NULL),
+};
 
 static bool
 parse_payload(yajl_val payload, struct validate_payload *p, char *err,
@@ -77,13 +44,9 @@ parse_payload(yajl_val payload, struct validate_payload *p, char *err,
     *p = (struct validate_payload) {
         .tolerance_s = SV_VALIDATE_TOLERANCE_DEFAULT_S, .delete_input = true,
     };
-    for (size_t i = 0; i < payload->u.object.len; i++) {
-        if (!member_ok(payload->u.object.keys[i],
-                       payload->u.object.values[i], p, err, errlen)) {
-            return false;
-        }
-    }
-    return sv_job_media_io_ok(p->input, p->output, err, errlen);
+    return sv_payload_read(payload, "", fields, sv_payload_nfields(fields),
+                           p, err, errlen)
+           && sv_job_io_ok(&p->io, err, errlen);
 }
 
 bool
@@ -174,33 +137,11 @@ check_output(const char *mp4, const char *index, bool with_inputs,
     return sv_mp4_index_check(mp4, index, err, errlen);
 }
 
-/* The inputs named in the payload, resolved (free with
- * sv_media_inputs_free). */
-static bool
-resolve_inputs(yajl_val input, struct sv_media_inputs *in, char *err,
-               size_t errlen)
-{
-    size_t       n = input->u.array.len;
-    const char **rel = calloc(n, sizeof(*rel));
-    bool         ok;
-
-    if (rel == NULL) {
-        snprintf(err, errlen, "out of memory");
-        return false;
-    }
-    for (size_t i = 0; i < n; i++) {
-        rel[i] = YAJL_GET_STRING(input->u.array.values[i]);
-    }
-    ok = sv_media_inputs_resolve(rel, n, in, err, errlen);
-    free(rel);
-    return ok;
-}
-
 /* Every input present (checked against them), or every one gone (an
  * earlier run deleted them: the output is checked by itself). */
 static bool
-inputs_whole(const struct sv_media_inputs *in, yajl_val input, char *err,
-             size_t errlen)
+inputs_whole(const struct sv_media_inputs *in, const char *const *rel,
+             char *err, size_t errlen)
 {
     if (in->present == 0 || in->present == in->count) {
         return true;
@@ -209,7 +150,7 @@ inputs_whole(const struct sv_media_inputs *in, yajl_val input, char *err,
         if (in->real[i] == NULL) {
             snprintf(err, errlen, "input %zu (%s) is missing while %zu of "
                      "the %zu inputs are present; deleting nothing", i + 1,
-                     YAJL_GET_STRING(input->u.array.values[i]), in->present,
+                     rel[i], in->present,
                      in->count);
         }
     }
@@ -221,6 +162,7 @@ sv_job_validate_run(yajl_val payload, const struct sv_job_run *run,
                     char *err, size_t errlen)
 {
     struct validate_payload p;
+    struct sv_job_inputs    named;
     struct sv_media_inputs  in = { 0 };
     struct sv_media_info    total = { 0 };
     char                    mp4[PATH_MAX], index[PATH_MAX];
@@ -231,16 +173,18 @@ sv_job_validate_run(yajl_val payload, const struct sv_job_run *run,
     if (!parse_payload(payload, &p, err, errlen)) {
         return -1;
     }
-    snprintf(index_rel, sizeof(index_rel), "%s" INDEX_SUFFIX, p.output);
-    ok = sv_media_resolve_input(p.output, mp4, err, errlen)
+    snprintf(index_rel, sizeof(index_rel), "%s" INDEX_SUFFIX, p.io.output);
+    ok = sv_media_resolve_input(p.io.output, mp4, err, errlen)
          && sv_media_resolve_input(index_rel, index, err, errlen)
-         && resolve_inputs(p.input, &in, err, errlen)
-         && inputs_whole(&in, p.input, err, errlen);
+         && sv_job_inputs_get(&p.io, &named, err, errlen)
+         && sv_media_inputs_resolve(named.rel, named.count, &in, err, errlen)
+         && inputs_whole(&in, named.rel, err, errlen);
     with_inputs = ok && in.present > 0;
     ok = ok && (!with_inputs || read_inputs(&in, run, &total, err, errlen))
          && check_output(mp4, index, with_inputs, &total, &p, run, err,
                          errlen)
          && (!p.delete_input || sv_media_inputs_delete(&in, err, errlen));
     sv_media_inputs_free(&in);
+    sv_job_inputs_free(&named);
     return ok ? 0 : -1;
 }

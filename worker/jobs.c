@@ -13,6 +13,7 @@
 #include "job_run.h"
 #include "job_sync.h"
 #include "log.h"
+#include "retention_schedule.h"
 
 /* Idle, the queue is looked at this often (new inbox items, due retries,
  * API requests); busy, at once. */
@@ -101,6 +102,9 @@ sv_jobs_step(struct sv_jobs *j, PGconn *pg, redisContext *redis,
     r = prepare(j, pg, redis, cfg, err, errlen);
     if (r == SV_REDIS_OK) {
         r = sv_job_sync_notifications(q, pg, err, errlen);
+    }
+    if (r == SV_REDIS_OK) {
+        r = sv_retention_schedule(q, pg, err, errlen);
     }
     if (r == SV_REDIS_OK && now >= j->next_reap_ms) {
         j->next_reap_ms = now + REAP_INTERVAL_MS;

@@ -67,6 +67,35 @@ sv_media_resolve_input(const char *rel, char *out, char *err, size_t errlen)
 }
 
 bool
+sv_media_resolve_dir(const char *rel, char *out, bool *missing, char *err,
+                     size_t errlen)
+{
+    char        root[PATH_MAX], joined[PATH_MAX];
+    struct stat st;
+
+    *missing = false;
+    if (!sv_path_relative_ok(rel, err, errlen)
+        || !real_root(root, err, errlen)) {
+        return false;
+    }
+    if (!sv_path_join(root, rel, joined, sizeof(joined))
+        || realpath(joined, out) == NULL) {
+        *missing = errno == ENOENT;
+        snprintf(err, errlen, "%s: %s", rel, strerror(errno));
+        return *missing;
+    }
+    if (!sv_path_within(root, out)) {
+        snprintf(err, errlen, "%s: leads outside the media root", rel);
+        return false;
+    }
+    if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: not a folder", rel);
+        return false;
+    }
+    return true;
+}
+
+bool
 sv_media_prepare_output(const char *rel, char *out, char *err, size_t errlen)
 {
     char        root[PATH_MAX], dir[PATH_MAX], real_dir[PATH_MAX];

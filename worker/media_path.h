@@ -21,6 +21,11 @@ const char *sv_media_root(void);
 bool sv_media_resolve_input(const char *rel, char *out, char *err,
                             size_t errlen);
 
+/* The real path (out, PATH_MAX bytes) of a folder rel under the root;
+ * *missing (and true) when it does not exist; false with the reason. */
+bool sv_media_resolve_dir(const char *rel, char *out, bool *missing,
+                          char *err, size_t errlen);
+
 /* The path (out, PATH_MAX bytes) a new file rel under the root will have,
  * its directories created; false with the reason. */
 bool sv_media_prepare_output(const char *rel, char *out, char *err,
