@@ -16,6 +16,16 @@ ALTER TABLE recordings
     ADD COLUMN import_keep boolean NOT NULL DEFAULT false,
     ADD COLUMN import_job uuid UNIQUE;
 
+-- A text as one line for the jobs: control characters become spaces,
+-- at most 256 characters (at most 1024 bytes, what the jobs take), NULL
+-- when nothing is left.
+CREATE FUNCTION library.one_line(t text)
+RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$
+    SELECT nullif(btrim(left(regexp_replace(t, '[[:cntrl:]]+', ' ', 'g'), 256)), '')
+$$;
+
 -- Season YYYYMM of the month the recording started (UTC), episode numbers
 -- counting up within a streamer's season; both kept once given, so a
 -- re-run names the files the same. The advisory lock serialises numbering
@@ -84,23 +94,25 @@ BEGIN
                   SELECT y.ev, y.n, sum(octet_length(y.ev::text)) OVER (ORDER BY y.n) AS total
                     FROM (SELECT jsonb_strip_nulls(jsonb_build_object(
                                      'at_s', greatest(0, extract(epoch FROM e.occurred_at - t0))::float8,
-                                     'title', left(e.title, 256), 'category', e.category_name)) AS ev,
+                                     'title', library.one_line(e.title),
+                                     'category', library.one_line(e.category_name))) AS ev,
                                  row_number() OVER (ORDER BY e.occurred_at, e.id) AS n
                             FROM stream_events e
                            WHERE e.stream_id = rec.stream_id AND e.kind IN ('online', 'update')
-                             AND (e.title IS NOT NULL OR e.category_name IS NOT NULL)) y) x
+                             AND coalesce(library.one_line(e.title), library.one_line(e.category_name))
+                                 IS NOT NULL) y) x
                  WHERE x.total <= 24000), '[]');
     IF st.id IS NOT NULL AND (events = '[]' OR (events -> 0 ->> 'at_s')::float8 > 0) THEN
         events := jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-                      'at_s', 0, 'title', nullif(st.title, ''), 'category', st.category_name)))
+                      'at_s', 0, 'title', library.one_line(st.title),
+                      'category', library.one_line(st.category_name))))
                   || events;
     END IF;
 
     RETURN jsonb_strip_nulls(jsonb_build_object(
         'id', rec.id,
-        -- 256 characters are at most 1024 bytes, what the jobs take
-        'title', left(coalesce(nullif(rec.title, ''), nullif(st.title, ''),
-                          to_char(t0 AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')), 256),
+        'title', coalesce(library.one_line(rec.title), library.one_line(st.title),
+                          to_char(t0 AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI')),
         'started_at', t0,
         'date', to_char(t0 AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
         'time', to_char(t0 AT TIME ZONE 'UTC', 'HH24MISS'),
@@ -116,11 +128,11 @@ BEGIN
                              (SELECT x.value #>> '{}' FROM settings x
                                WHERE x.key = 'storage.filename_template')),
         'streamer', CASE WHEN s.id IS NOT NULL THEN jsonb_build_object(
-                        'login', s.login, 'display_name', nullif(s.display_name, ''),
+                        'login', s.login, 'display_name', library.one_line(s.display_name),
                         'description', nullif(s.description, ''), 'twitch_id', s.twitch_id,
                         'profile_image_url', s.profile_image_url,
                         'offline_image_url', s.offline_image_url) END,
-        'category', st.category_name,
+        'category', library.one_line(st.category_name),
         'events', events));
 END
 $$;

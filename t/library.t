@@ -89,7 +89,8 @@ sub job_states {
 }
 
 # 1. A recording of raw segments becomes one library item.
-my $rec = recording(name => 'rec1', title => $title);
+# a control character in a title (Twitch titles are anyone's text) is dropped
+my $rec = recording(name => 'rec1', title => "$title\x07");
 my $pp = $jobs->inject('postprocess', {}, recording_id => $rec + 0);
 ok(wait_ready($rec), 'the recording becomes ready')
     or diag rec_field($rec, 'error'), ' ', job_states($rec);

@@ -82,6 +82,27 @@ ok($jobs->wait_state($partial, 'dead'), 'some inputs missing: the job fails');
 like($jobs->error($partial), qr/input 3 .* is missing/, 'naming the missing input');
 ok(-e "$media/$_", "input $_ is not deleted") for @part[0, 1, 3, 4];
 
+# A run killed while deleting left its mark: the next one checks the
+# output by itself and deletes the inputs that are left.
+my @half = segments('half');
+remux(\@half, 'library/half.mp4');
+unlink "$media/$half[0]", "$media/$half[1]";
+open(my $mark, '>', "$media/library/half.mp4.deleting-inputs") or die "mark: $!";
+close $mark;
+my $resumed = $jobs->inject('validate', { input => \@half, output => 'library/half.mp4' },
+                            max_attempts => 1);
+ok($jobs->wait_state($resumed, 'succeeded'), 'a deletion cut short is finished by the next run')
+    or diag $jobs->error($resumed);
+ok(!-e "$media/$_", "input $_ is deleted") for @half;
+ok(!-e "$media/library/half.mp4.deleting-inputs", 'and the mark is gone');
+
+# The same with a folder of segments (input_dir), as postprocess queues it.
+my @dirsegs = segments('dir');
+remux(\@dirsegs, 'library/dir.mp4');
+my $bydir = $jobs->inject('validate', { input_dir => 'raw/dir', output => 'library/dir.mp4' });
+ok($jobs->wait_state($bydir, 'succeeded'), 'validate by input_dir succeeds') or diag $jobs->error($bydir);
+ok(!-e "$media/$_", "input $_ is deleted") for @dirsegs;
+
 # A truncated output: fails on its duration or its last GOP, retried, dead.
 my @cut = segments('cut');
 remux(\@cut, 'library/cut.mp4');
@@ -121,6 +142,10 @@ my @attacks = (
     [ { input => ['ok.ts'], output => 'a.mp4', tolerance_s => 61 }, qr/tolerance_s/ ],
     [ { input => ['ok.ts'], output => 'a.mp4', delete_input => 1 }, qr/delete_input/ ],
     [ { input => ['ok.ts'], output => 'a.mp4', extra => 1 }, qr/unknown field/ ],
+    [ { output => 'a.mp4' }, qr/either input or input_dir/ ],
+    [ { input => ['ok.ts'], input_dir => 'raw/a', output => 'a.mp4' }, qr/either input or input_dir/ ],
+    [ { input_dir => '../raw', output => 'a.mp4' }, qr/payload\.input_dir/ ],
+    [ { input_dir => 'raw/a', output => 'raw/a/x.mp4' }, qr/lies in payload\.input_dir/ ],
 );
 $stack->redis('DEL', 'streamvault:rejected');
 my @ids = map { $jobs->inject('validate', $_->[0]) } @attacks;

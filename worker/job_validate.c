@@ -8,16 +8,20 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "job_inputs.h"
 #include "media_check.h"
 #include "media_index_file.h"
 #include "media_inputs.h"
 #include "media_path.h"
+#include "media_save.h"
 #include "payload_check.h"
 #include "sv_path.h"
 
 #define INDEX_SUFFIX  ".index.json"
+#define MARK_SUFFIX   ".deleting-inputs"
 
 struct validate_payload {
     struct sv_job_io  io;
@@ -157,33 +161,67 @@ inputs_whole(const struct sv_media_inputs *in, const char *const *rel,
     return false;
 }
 
+/* Whether an earlier run passed and was deleting the inputs when it was
+ * stopped: the mark it leaves next to the output until they are gone. */
+static bool
+was_deleting(const char *mark_rel)
+{
+    char        path[PATH_MAX];
+    struct stat st;
+
+    return sv_path_join(sv_media_root(), mark_rel, path, sizeof(path))
+           && lstat(path, &st) == 0;
+}
+
+/* The inputs go only after every check passed; the mark makes a deletion
+ * cut short by a crash finish on the next run instead of failing on the
+ * half-deleted inputs. */
+static bool
+delete_inputs(const struct sv_media_inputs *in, const char *mark_rel,
+              char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+
+    if (!sv_media_save(mark_rel, "", 0, err, errlen)
+        || !sv_media_inputs_delete(in, err, errlen)) {
+        return false;
+    }
+    if (sv_path_join(sv_media_root(), mark_rel, path, sizeof(path))) {
+        unlink(path);
+    }
+    return true;
+}
+
 int
 sv_job_validate_run(yajl_val payload, const struct sv_job_run *run,
                     char *err, size_t errlen)
 {
     struct validate_payload p;
-    struct sv_job_inputs    named;
+    struct sv_job_inputs    named = { .rel = NULL };
     struct sv_media_inputs  in = { 0 };
     struct sv_media_info    total = { 0 };
     char                    mp4[PATH_MAX], index[PATH_MAX];
     char                    index_rel[SV_PATH_REL_MAX + sizeof(INDEX_SUFFIX)];
-    bool                    ok, with_inputs;
+    char                    mark_rel[SV_PATH_REL_MAX + sizeof(MARK_SUFFIX)];
+    bool                    ok, with_inputs, resumed;
 
     err[0] = '\0';
     if (!parse_payload(payload, &p, err, errlen)) {
         return -1;
     }
     snprintf(index_rel, sizeof(index_rel), "%s" INDEX_SUFFIX, p.io.output);
+    snprintf(mark_rel, sizeof(mark_rel), "%s" MARK_SUFFIX, p.io.output);
+    resumed = was_deleting(mark_rel);
     ok = sv_media_resolve_input(p.io.output, mp4, err, errlen)
          && sv_media_resolve_input(index_rel, index, err, errlen)
          && sv_job_inputs_get(&p.io, &named, err, errlen)
          && sv_media_inputs_resolve(named.rel, named.count, &in, err, errlen)
-         && inputs_whole(&in, named.rel, err, errlen);
-    with_inputs = ok && in.present > 0;
+         && (resumed || inputs_whole(&in, named.rel, err, errlen));
+    with_inputs = ok && in.present > 0 && !resumed;
     ok = ok && (!with_inputs || read_inputs(&in, run, &total, err, errlen))
          && check_output(mp4, index, with_inputs, &total, &p, run, err,
                          errlen)
-         && (!p.delete_input || sv_media_inputs_delete(&in, err, errlen));
+         && (!p.delete_input || delete_inputs(&in, mark_rel, err, errlen));
     sv_media_inputs_free(&in);
     sv_job_inputs_free(&named);
     return ok ? 0 : -1;

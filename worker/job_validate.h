@@ -16,8 +16,11 @@
  *
  * Idempotent: when every input is already gone (a retry after a crash
  * between the deletion and the job's success), the output is checked by
- * itself (it decodes, its index matches) and the job succeeds. Some inputs
- * gone and others present is a failure: nothing is deleted then.
+ * itself (it decodes, its index matches) and the job succeeds. While it
+ * deletes, <output>.deleting-inputs marks that the checks passed: a run
+ * that finds the mark checks the output by itself and deletes the inputs
+ * left. Otherwise some inputs gone and others present is a failure:
+ * nothing is deleted then.
  */
 
 #ifndef SV_JOB_VALIDATE_H
