@@ -79,6 +79,15 @@ is(row($exit, 'last_error'), 'exited with status 3 before reporting a result', '
 # The worker carries on: it beats and runs other jobs.
 my $beat = beat_at();
 ok(wait_for(sub { beat_at() ne $beat }, 10), 'the heartbeat goes on after the crashes');
+# A job longer than the heartbeat's 3 s time to live: the worker beats on
+# while it waits for it.
+my $long = inject(type => 'probe', payload => { action => 'ok', seconds => 6 });
+ok(wait_state($long, 'running'), 'a 6 s job runs');
+$beat = beat_at();
+ok(wait_for(sub { beat_at() ne $beat }, 3), 'the heartbeat goes on while it runs');
+sleep 3;
+ok(beat_at() ne '' && row($long, 'state') eq 'running', 'past its time to live the key is still there');
+ok(wait_state($long, 'succeeded'), 'the long job succeeds');
 my $after = inject(type => 'noop');
 ok(wait_state($after, 'succeeded'), 'a noop injected afterwards succeeds');
 is(row($after, 'attempts'), 1, 'at its first attempt');

@@ -124,11 +124,13 @@ drop_redis(struct daemon *d, int64_t now, const char *err)
     sv_retry_failed(&d->redis_retry, now, sv_random_u32());
 }
 
-static void
-send_heartbeat(struct daemon *d, int64_t now)
+/* A connection error is returned (and not acted on: a running job may be
+ * using the connection). */
+static enum sv_redis_result
+send_heartbeat(struct daemon *d, char *err, size_t errlen)
 {
     struct timespec      wall = sv_realtime_now();
-    char                 beat_at[SV_ISO8601_SIZE], ttl[16], err[256];
+    char                 beat_at[SV_ISO8601_SIZE], ttl[16];
     char                 json[SV_HEARTBEAT_JSON_SIZE];
     unsigned             ttl_s = 3 * d->cfg->heartbeat_interval;
     struct sv_heartbeat  hb = {
@@ -145,30 +147,47 @@ send_heartbeat(struct daemon *d, int64_t now)
     const size_t  lens[] = { 3, strlen(d->beat_key), json_len, 2,
                              strlen(ttl) };
 
-    switch (sv_redis_run(d->redis, 5, argv, lens, err, sizeof(err))) {
-    case SV_REDIS_OK:
+    enum sv_redis_result r = sv_redis_run(d->redis, 5, argv, lens, err,
+                                          errlen);
+
+    if (r == SV_REDIS_OK) {
         sv_retry_reset(&d->redis_retry);
         sv_log(SV_LOG_DEBUG, "heartbeat", SV_STR("key", d->beat_key),
                SV_INT("ttl_s", ttl_s));
-        break;
-    case SV_REDIS_REPLY_ERROR:
+    } else if (r == SV_REDIS_REPLY_ERROR) {
         sv_log(SV_LOG_WARN, "Redis refused the heartbeat",
                SV_STR("error", err));
-        break;
-    case SV_REDIS_CONN_ERROR:
-        drop_redis(d, now, err);
-        break;
     }
+    d->next_beat_ms = sv_monotonic_ms()
+                      + (int64_t) d->cfg->heartbeat_interval * 1000;
+    return r;
 }
 
 static void
 beat(struct daemon *d, int64_t now)
 {
+    char err[256];
+
     check_pg(d);
-    if (d->redis != NULL) {
-        send_heartbeat(d, now);
+    if (d->redis != NULL
+        && send_heartbeat(d, err, sizeof(err)) == SV_REDIS_CONN_ERROR) {
+        drop_redis(d, now, err);
     }
     d->next_beat_ms = now + (int64_t) d->cfg->heartbeat_interval * 1000;
+}
+
+/* While a job runs the main loop waits for it: the heartbeat goes on from
+ * here, so a long remux does not make the worker look gone. Connections
+ * are only dropped after the job, by the loop. */
+static void
+beat_while_running(void *ctx)
+{
+    struct daemon *d = ctx;
+    char           err[256];
+
+    if (sv_monotonic_ms() >= d->next_beat_ms && d->redis != NULL) {
+        send_heartbeat(d, err, sizeof(err));
+    }
 }
 
 /* The queue needs both: Redis moves the jobs, PostgreSQL records them. */
@@ -253,6 +272,8 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
     sv_media_root_set(cfg->media_root);
     sv_retry_reset(&d.pg_retry);
     sv_retry_reset(&d.redis_retry);
+    d.jobs.while_running = beat_while_running;
+    d.jobs.while_running_ctx = &d;
 
     sv_log(SV_LOG_INFO, "starting", SV_STR("version", STREAMVAULT_VERSION),
            SV_STR("worker_id", cfg->worker_id),

@@ -24,6 +24,7 @@
 struct lease {
     struct sv_queue       *q;
     PGconn                *pg;
+    const struct sv_job_runner *runner;
     const char            *worker_id;
     const char            *job_id;
     unsigned               lease_ms;
@@ -53,6 +54,9 @@ keep_alive(void *ctx)
 
     if (sv_stop_signal() != 0) {
         return false;
+    }
+    if (l->runner->while_running != NULL) {
+        l->runner->while_running(l->runner->ctx);
     }
     if (now < l->next_extend_ms) {
         return true;
@@ -152,17 +156,20 @@ run_handler(const struct sv_job_summary *job, struct lease *l, char *why,
 }
 
 enum sv_redis_result
-sv_job_run_next(struct sv_queue *q, PGconn *pg, const char *worker_id,
-                unsigned lease_seconds, bool *ran, char *err, size_t errlen)
+sv_job_run_next(struct sv_queue *q, PGconn *pg,
+                const struct sv_job_runner *runner, bool *ran, char *err,
+                size_t errlen)
 {
+    const char           *worker_id = runner->worker_id;
     char                  now[24], lease_ms[24], delay[24], why[512];
     const char           *argv[3] = { worker_id, now, lease_ms };
     size_t                lens[3];
     redisReply           *reply;
     struct sv_job_summary job;
     enum sv_redis_result  r;
-    struct lease          l = { .q = q, .pg = pg, .worker_id = worker_id,
-                                .lease_ms = lease_seconds * 1000,
+    struct lease          l = { .q = q, .pg = pg, .runner = runner,
+                                .worker_id = worker_id,
+                                .lease_ms = runner->lease_seconds * 1000,
                                 .percent = -1 };
 
     *ran = false;

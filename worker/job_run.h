@@ -12,11 +12,18 @@
 
 #include "queue.h"
 
+/* Who runs jobs, and what it keeps doing meanwhile (may be NULL). */
+struct sv_job_runner {
+    const char  *worker_id;
+    unsigned     lease_seconds;
+    void       (*while_running)(void *ctx);
+    void        *ctx;
+};
+
 /* *ran says whether there was a job. */
 enum sv_redis_result sv_job_run_next(struct sv_queue *q, PGconn *pg,
-                                     const char *worker_id,
-                                     unsigned lease_seconds, bool *ran,
-                                     char *err, size_t errlen);
+                                     const struct sv_job_runner *runner,
+                                     bool *ran, char *err, size_t errlen);
 
 /* Wall-clock milliseconds, the queue's time. */
 long long sv_queue_now_ms(void);

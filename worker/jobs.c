@@ -120,8 +120,13 @@ sv_jobs_step(struct sv_jobs *j, PGconn *pg, redisContext *redis,
     if (r == SV_REDIS_OK) {
         bool ran = false;
 
-        r = sv_job_run_next(q, pg, cfg->worker_id, cfg->job_lease_seconds,
-                            &ran, err, errlen);
+        struct sv_job_runner runner = {
+            .worker_id = cfg->worker_id,
+            .lease_seconds = cfg->job_lease_seconds,
+            .while_running = j->while_running, .ctx = j->while_running_ctx,
+        };
+
+        r = sv_job_run_next(q, pg, &runner, &ran, err, errlen);
         busy = busy || ran || took > 0;
     }
 

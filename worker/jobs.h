@@ -26,6 +26,10 @@ struct sv_jobs {
     bool                     listening;     /* LISTEN on this PG connection */
     bool                     need_recovery;
     int64_t                  next_reap_ms;
+    /* What the caller keeps doing while a job runs (its heartbeat); called
+     * every few hundred ms at most, must not drop the connections. */
+    void                   (*while_running)(void *ctx);
+    void                    *while_running_ctx;
 };
 
 /* A new Redis connection: load the scripts, return an unfinished inbox
