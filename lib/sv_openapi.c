@@ -183,7 +183,18 @@ put_operation(struct out *o, const struct sv_route *r)
     put_tag(o, r->pattern);
     put_parameters(o, r->pattern);
 
-    if (r->body_limit > 0) {
+    if (r->kind == SV_ROUTE_UPLOAD) {
+        /* the file itself; streamvault_upload_max_size bounds it */
+        put(o, "\"description\":\"The body is the file. Query: filename "
+               "(required; .mp4 .mkv .ts .mov .flv .webm .m4a .mp3 .aac), "
+               "streamer_id, title, date (YYYY-MM-DD).\","
+               "\"requestBody\":{\"required\":true,\"content\":"
+               "{\"application/octet-stream\":{\"schema\":{\"type\":"
+               "\"string\",\"format\":\"binary\"}},"
+               "\"video/*\":{\"schema\":{\"type\":\"string\","
+               "\"format\":\"binary\"}}}},");
+
+    } else if (r->body_limit > 0) {
         putf(o, "\"requestBody\":{\"required\":true,\"content\":"
                 "{\"application/json\":{\"schema\":{\"type\":\"object\"}}},"
                 "\"x-max-bytes\":%u},", r->body_limit);

@@ -41,6 +41,8 @@ enum sv_route_kind {
     SV_ROUTE_HASH_PASSWORD, /* body.password is hashed before the call */
     SV_ROUTE_TOKEN_CREATE,  /* the module makes the token */
     SV_ROUTE_STATUS,        /* Redis and disk figures join the call */
+    SV_ROUTE_UPLOAD,        /* the raw body is a file for the import folder;
+                               its doc names it (ngx_http_streamvault_upload.c) */
 };
 
 struct sv_route {
@@ -49,7 +51,9 @@ struct sv_route {
     enum sv_route_kind   kind;
     const char          *function;     /* api.<function>, NULL for module-only */
     enum sv_role         role;
-    unsigned             body_limit;   /* bytes; 0: the route takes no body */
+    unsigned             body_limit;   /* bytes; 0: the route takes no body
+                                          (SV_ROUTE_UPLOAD: streamvault_upload_max_size
+                                          bounds it, any nonzero value here) */
     unsigned             status;       /* on success: 200 or 201 */
     const char          *summary;
 };

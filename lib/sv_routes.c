@@ -69,6 +69,9 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_ADMIN, 0, 200, "Delete a recording" },
     { SV_POST,   "/api/recordings/import",  SV_ROUTE_SQL,     "recordings_import",
       SV_ROLE_ADMIN, 4 * KB, 202, "Import a file from the import folder into the library" },
+    { SV_POST,   "/api/recordings/upload",  SV_ROUTE_UPLOAD,  "recordings_import",
+      SV_ROLE_ADMIN, 1, 202, "Upload a media file (the raw body; query: filename, "
+                             "streamer_id, title, date) and import it into the library" },
     { SV_POST,   "/api/recordings/{id:int}/postprocess", SV_ROUTE_SQL, "recordings_postprocess",
       SV_ROLE_ADMIN, 1 * KB, 202, "Post-process a recording again" },
 

@@ -33,6 +33,10 @@ typedef struct {
 
     ngx_msec_t                         api_cache_ttl; /* 0: no cache */
 
+    /* uploads: renamed into <import_dir>/uploads/, at most this large */
+    ngx_str_t                          import_dir;
+    off_t                              upload_max_size;
+
     /* where passwords are hashed: nginx's "default" pool */
     ngx_thread_pool_t                 *thread_pool;
 

@@ -133,6 +133,10 @@ ngx_http_streamvault_api_handler(ngx_http_request_t *r)
                                                "authentication required");
     }
 
+    if (route->kind == SV_ROUTE_UPLOAD) {
+        return ngx_http_streamvault_upload(ctx);
+    }
+
     if (route->body_limit == 0
         || (r->headers_in.content_length_n <= 0 && !r->headers_in.chunked))
     {
@@ -297,6 +301,12 @@ ngx_http_streamvault_cleanup(void *data)
 {
     ngx_http_streamvault_ctx_t  *ctx = data;
 
+    /* an upload that was not accepted leaves no file behind */
+
+    if (ctx->upload_file.data) {
+        ngx_http_streamvault_upload_failed(ctx);
+    }
+
     if (ctx->pg_op) {
         ngx_http_streamvault_pg_detach(ctx->pg_op);
         ctx->pg_op = NULL;
@@ -327,7 +337,7 @@ static struct {
 
 static ngx_int_t
 ngx_http_streamvault_add_function(ngx_conf_t *cf, const char *function,
-    enum sv_role role)
+    enum sv_role role, const char *text)
 {
     ngx_str_t    sql;
     const char  *name;
@@ -348,7 +358,10 @@ ngx_http_streamvault_add_function(ngx_conf_t *cf, const char *function,
         return NGX_ERROR;
     }
 
-    if (role == SV_ROLE_PUBLIC) {
+    if (text) {
+        sql.len = ngx_sprintf(sql.data, "%s", text) - sql.data;
+
+    } else if (role == SV_ROLE_PUBLIC) {
         sql.len = ngx_sprintf(sql.data, "SELECT api.%s($1::jsonb)", function)
                   - sql.data;
 
@@ -385,7 +398,7 @@ ngx_http_streamvault_init_statements(ngx_conf_t *cf)
     for (i = 0; i < sv_routes_count; i++) {
         if (sv_routes[i].function
             && ngx_http_streamvault_add_function(cf, sv_routes[i].function,
-                                                 sv_routes[i].role)
+                                                 sv_routes[i].role, NULL)
                != NGX_OK)
         {
             return NGX_ERROR;
@@ -395,11 +408,22 @@ ngx_http_streamvault_init_statements(ngx_conf_t *cf)
     for (i = 0; ngx_http_streamvault_steps[i].function; i++) {
         if (ngx_http_streamvault_add_function(cf,
                                           ngx_http_streamvault_steps[i].function,
-                                          ngx_http_streamvault_steps[i].role)
+                                          ngx_http_streamvault_steps[i].role,
+                                          NULL)
             != NGX_OK)
         {
             return NGX_ERROR;
         }
+    }
+
+    /* an upload's caller is known to be an admin before its body is read */
+
+    if (ngx_http_streamvault_add_function(cf,
+                          NGX_HTTP_STREAMVAULT_AUTHORIZE_ADMIN, SV_ROLE_ADMIN,
+                          "SELECT true FROM api.authorize($1::jsonb, 'admin')")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
     }
 
     return NGX_OK;

@@ -79,6 +79,16 @@ struct ngx_http_streamvault_ctx_s {
     int64_t                            user_id;    /* 0: no such user */
     ngx_str_t                          session_token;
     ngx_str_t                          csrf_token;
+
+    /* an upload: its body so far, its file once renamed, its document */
+    off_t                              upload_size;
+    ngx_str_t                          upload_name;   /* <hex>-<name> */
+    ngx_str_t                          upload_file;   /* null-terminated */
+    ngx_str_t                          upload_doc;    /* the body doc */
+    unsigned                           upload:1;
+    unsigned                           upload_reading:1;
+    unsigned                           upload_accepted:1;
+    unsigned                           upload_keepalive:1;
 };
 
 
@@ -89,6 +99,10 @@ void ngx_http_streamvault_continue(ngx_http_streamvault_ctx_t *ctx,
     ngx_int_t rc);
 ngx_int_t ngx_http_streamvault_init_statements(ngx_conf_t *cf);
 ngx_int_t ngx_http_streamvault_statement(const char *function);
+
+/* the statement that only checks the caller is an admin */
+#define NGX_HTTP_STREAMVAULT_AUTHORIZE_ADMIN  "authorize:admin"
+
 
 /* ngx_http_streamvault_call.c */
 ngx_int_t ngx_http_streamvault_call(ngx_http_streamvault_ctx_t *ctx,
@@ -149,6 +163,11 @@ ngx_int_t ngx_http_streamvault_cache_get(ngx_http_streamvault_ctx_t *ctx,
     ngx_str_t *body, uint32_t *etag);
 void ngx_http_streamvault_cache_put(ngx_http_streamvault_ctx_t *ctx,
     ngx_str_t *body, uint32_t etag);
+
+/* ngx_http_streamvault_upload.c */
+ngx_int_t ngx_http_streamvault_upload(ngx_http_streamvault_ctx_t *ctx);
+void ngx_http_streamvault_upload_failed(ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_upload_init(ngx_conf_t *cf);
 
 /* ngx_http_streamvault_status.c */
 ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);

@@ -76,6 +76,13 @@ ngx_http_streamvault_call_done(void *data, ngx_int_t rc, PGresult *res)
         ngx_http_streamvault_cache_invalidate();
     }
 
+    if ((rc != NGX_OK || PQresultStatus(res) != PGRES_TUPLES_OK)
+        && ctx->route->kind == SV_ROUTE_UPLOAD)
+    {
+        /* no import: the uploaded file goes before the error is sent */
+        ngx_http_streamvault_upload_failed(ctx);
+    }
+
     if (rc != NGX_OK) {
         rc = ngx_http_streamvault_unavailable(r, rc, "PostgreSQL");
 

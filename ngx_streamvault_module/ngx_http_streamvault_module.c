@@ -31,6 +31,8 @@ static char *ngx_http_streamvault_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_streamvault_media_root(ngx_conf_t *cf, void *post,
     void *data);
+static char *ngx_http_streamvault_import_dir(ngx_conf_t *cf, void *post,
+    void *data);
 static char *ngx_http_streamvault_secret_file(ngx_conf_t *cf,
     ngx_command_t *cmd, void *conf);
 static void ngx_http_streamvault_secret_cleanup(void *data);
@@ -52,6 +54,9 @@ static ngx_conf_post_handler_pt  ngx_http_streamvault_postgres_p =
 
 static ngx_conf_post_handler_pt  ngx_http_streamvault_media_root_p =
     ngx_http_streamvault_media_root;
+
+static ngx_conf_post_handler_pt  ngx_http_streamvault_import_dir_p =
+    ngx_http_streamvault_import_dir;
 
 static ngx_conf_num_bounds_t  ngx_http_streamvault_pool_size_bounds = {
     ngx_conf_check_num_bounds, 1, -1
@@ -199,6 +204,20 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
       offsetof(ngx_http_streamvault_main_conf_t, media_root),
       &ngx_http_streamvault_media_root_p },
 
+    { ngx_string("streamvault_import_dir"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, import_dir),
+      &ngx_http_streamvault_import_dir_p },
+
+    { ngx_string("streamvault_upload_max_size"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_off_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, upload_max_size),
+      NULL },
+
     { ngx_string("streamvault_secret_file"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_http_streamvault_secret_file,
@@ -264,6 +283,7 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
      *     smcf->postgres = { 0, NULL };
      *     smcf->redis = NULL;
      *     smcf->media_root = { 0, NULL };
+     *     smcf->import_dir = { 0, NULL };
      *     smcf->secret = { 0, NULL };
      *     smcf->statements = NULL;
      *     smcf->api_file = NULL;
@@ -285,6 +305,7 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
     smcf->login_rate = NGX_CONF_UNSET_UINT;
     smcf->login_window = NGX_CONF_UNSET;
     smcf->api_cache_ttl = NGX_CONF_UNSET_MSEC;
+    smcf->upload_max_size = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -305,6 +326,15 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->login_rate, 30);
     ngx_conf_init_value(smcf->login_window, 60);
     ngx_conf_init_msec_value(smcf->api_cache_ttl, 10000);
+    if (smcf->upload_max_size == NGX_CONF_UNSET) {
+        smcf->upload_max_size = (off_t) 16 * 1024 * 1024 * 1024;
+    }
+
+    if (smcf->upload_max_size < 1) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"streamvault_upload_max_size\" must be positive");
+        return NGX_CONF_ERROR;
+    }
 
     if (smcf->login_window < 1) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -358,6 +388,10 @@ ngx_http_streamvault_postconfiguration(ngx_conf_t *cf)
 
     smcf->thread_pool = ngx_thread_pool_add(cf, NULL);
     if (smcf->thread_pool == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_streamvault_upload_init(cf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -592,6 +626,72 @@ ngx_http_streamvault_media_root(ngx_conf_t *cf, void *post, void *data)
     if (!ngx_is_dir(&fi)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"streamvault_media_root\" \"%s\" "
+                           "is not a directory", path->data);
+        return NGX_CONF_ERROR;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * The worker's <media_root>/import, where uploads are renamed into: made
+ * here when it is missing (by the master, before nginx makes the
+ * client_body_temp_path inside it), owned by the workers' user.
+ */
+
+static char *
+ngx_http_streamvault_import_dir(ngx_conf_t *cf, void *post, void *data)
+{
+    ngx_str_t  *path = data;
+
+    ngx_err_t         err;
+    ngx_file_info_t   fi;
+    ngx_core_conf_t  *ccf;
+
+    if (ngx_conf_full_name(cf->cycle, path, 0) != NGX_OK) {
+        return NGX_CONF_ERROR;
+    }
+
+    while (path->len > 1 && path->data[path->len - 1] == '/') {
+        path->data[--path->len] = '\0';
+    }
+
+    if (ngx_file_info(path->data, &fi) == NGX_FILE_ERROR) {
+        err = ngx_errno;
+
+        if (err != NGX_ENOENT) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, err,
+                               "\"streamvault_import_dir\" "
+                               ngx_file_info_n " \"%s\" failed", path->data);
+            return NGX_CONF_ERROR;
+        }
+
+        if (ngx_create_dir(path->data, 0750) == NGX_FILE_ERROR) {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "\"streamvault_import_dir\" "
+                               ngx_create_dir_n " \"%s\" failed", path->data);
+            return NGX_CONF_ERROR;
+        }
+
+        ccf = (ngx_core_conf_t *) ngx_get_conf(cf->cycle->conf_ctx,
+                                               ngx_core_module);
+
+        if (geteuid() == 0 && ccf->user != (ngx_uid_t) NGX_CONF_UNSET_UINT
+            && chown((const char *) path->data, ccf->user, ccf->group) == -1)
+        {
+            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                               "\"streamvault_import_dir\" "
+                               "chown(\"%s\") failed", path->data);
+            return NGX_CONF_ERROR;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (!ngx_is_dir(&fi)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"streamvault_import_dir\" \"%s\" "
                            "is not a directory", path->data);
         return NGX_CONF_ERROR;
     }

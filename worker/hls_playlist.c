@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "civil_time.h"
 #include "sv_utf8.h"
 #include "url_resolve.h"
 
@@ -210,21 +211,6 @@ decimal(struct text t, double max, double *v)
     return i == t.len && *v <= max;
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's algorithm). */
-static int64_t
-days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    int64_t  era;
-    unsigned yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = (unsigned) (y - era * 400);
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t) doe - 719468;
-}
-
 /* n digits at *i, within [lo, hi]. */
 static bool
 field(struct text t, size_t *i, size_t n, unsigned lo, unsigned hi,
@@ -296,7 +282,8 @@ date_time(struct text t)
                        || (y % 100 == 0 && y % 400 != 0)))) {
         return SV_HLS_NO_TIME;
     }
-    at = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+    at = sv_days_from_civil(y, (int) mo, (int) d) * SV_CIVIL_DAY_S
+         + h * 3600 + mi * 60 + s;
     at -= sign * (int64_t) (zh * 3600 + zm * 60);
     return at * 1000 + ms;
 }

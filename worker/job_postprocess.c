@@ -190,22 +190,18 @@ plan_paths(const struct plan *p, bool keep_video, struct paths *o, char *err,
                                    errlen)) {
         return false;
     }
-    if (!sv_path_has_suffix(rendered, ".mp4")) {
-        snprintf(err, errlen, "the video %s is not an .mp4", rendered);
-        return false;
-    }
-
-    /* folder/stem.mp4; the library's own folder is at least "library" */
+    /* folder/stem.mp4, the folder at least "library" */
     snprintf(folder, sizeof(folder), "%s", rendered);
     slash = strrchr(folder, '/');
-    name = slash != NULL ? slash + 1 : folder;
+    if (!sv_path_has_suffix(rendered, ".mp4") || slash == NULL) {
+        snprintf(err, errlen, "the video %s is not an .mp4 in a folder",
+                 rendered);
+        return false;
+    }
+    name = slash + 1;
     snprintf(stem, sizeof(stem), "%.*s", (int) (strlen(name) - 4), name);
     cut_stem(stem, STEM_MAX);
-    if (slash != NULL) {
-        *slash = '\0';
-    } else {
-        snprintf(folder, sizeof(folder), "%s", SV_LIBRARY_DIR);
-    }
+    *slash = '\0';
 
     /* The show's folder holds tvshow.nfo: above "Season YYYYMM". */
     snprintf(o->show, sizeof(o->show), "%s", folder);
