@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "json_gen.h"
 #include "library_files.h"
 #include "log.h"
 #include "media_duration.h"
@@ -111,20 +112,6 @@ mime_of(const char *kind)
     return "application/octet-stream";
 }
 
-static void
-put(yajl_gen g, const char *key, const char *value)
-{
-    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
-    yajl_gen_string(g, (const unsigned char *) value, strlen(value));
-}
-
-static void
-put_int(yajl_gen g, const char *key, long long value)
-{
-    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
-    yajl_gen_integer(g, value);
-}
-
 /* The record library.finish() takes: every asset with its size (each must
  * exist), the video's size and duration. */
 static bool
@@ -139,7 +126,7 @@ describe(const struct finish_payload *p, yajl_gen g, char *err,
     double       seconds = 0;
 
     yajl_gen_map_open(g);
-    yajl_gen_string(g, (const unsigned char *) "assets", 6);
+    sv_gen_key(g, "assets");
     yajl_gen_array_open(g);
     for (size_t i = 0; i < p->assets->u.array.len; i++) {
         /* checked at injection and again as the job was taken */
@@ -150,10 +137,10 @@ describe(const struct finish_payload *p, yajl_gen g, char *err,
             return false;
         }
         yajl_gen_map_open(g);
-        put(g, "kind", a.kind);
-        put(g, "path", a.path);
-        put(g, "mime_type", mime_of(a.kind));
-        put_int(g, "bytes", (long long) st.st_size);
+        sv_gen_str(g, "kind", a.kind);
+        sv_gen_str(g, "path", a.path);
+        sv_gen_str(g, "mime_type", mime_of(a.kind));
+        sv_gen_int(g, "bytes", (long long) st.st_size);
         yajl_gen_map_close(g);
         if (strcmp(a.kind, "video") == 0) {
             if (!sv_media_duration(a.path, &seconds, err, errlen)) {
@@ -164,9 +151,9 @@ describe(const struct finish_payload *p, yajl_gen g, char *err,
         }
     }
     yajl_gen_array_close(g);
-    put(g, "video", video);
-    put_int(g, "bytes", video_bytes);
-    put_int(g, "duration_ms", (long long) (seconds * 1000.0 + 0.5));
+    sv_gen_str(g, "video", video);
+    sv_gen_int(g, "bytes", video_bytes);
+    sv_gen_int(g, "duration_ms", (long long) (seconds * 1000.0 + 0.5));
     yajl_gen_map_close(g);
     return true;
 }

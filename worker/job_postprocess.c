@@ -11,6 +11,7 @@
 
 #include "job_inputs.h"
 #include "job_submit.h"
+#include "json_gen.h"
 #include "log.h"
 #include "media_segments.h"
 #include "pg.h"
@@ -227,44 +228,23 @@ plan_paths(const struct plan *p, bool keep_video, struct paths *o, char *err,
            && derive(o->chapters_vtt, hidden, ".chapters.vtt", err, errlen);
 }
 
-/* JSON writing: yajl_gen escapes, the checks of each job type (run again
- * by sv_job_submit) judge the result. */
-static void
-put_key(yajl_gen g, const char *key)
-{
-    yajl_gen_string(g, (const unsigned char *) key, strlen(key));
-}
-
-static void
-put_str(yajl_gen g, const char *key, const char *value)
-{
-    if (value != NULL) {
-        put_key(g, key);
-        yajl_gen_string(g, (const unsigned char *) value, strlen(value));
-    }
-}
-
-static void
-put_int(yajl_gen g, const char *key, long long value)
-{
-    put_key(g, key);
-    yajl_gen_integer(g, value);
-}
+/* The payloads are written with yajl's generator; the checks of each job
+ * type (run again by sv_job_submit) judge the result. */
 
 /* The stream events, as remux's "chapters" and chapters' "events". */
 static void
 put_events(yajl_gen g, const char *key, yajl_val events)
 {
-    put_key(g, key);
+    sv_gen_key(g, key);
     yajl_gen_array_open(g);
     for (size_t i = 0; events != NULL && i < events->u.array.len; i++) {
         yajl_val e = events->u.array.values[i];
 
         yajl_gen_map_open(g);
-        put_key(g, "at_s");
+        sv_gen_key(g, "at_s");
         yajl_gen_double(g, number(e, "at_s"));
-        put_str(g, "title", text(e, "title"));
-        put_str(g, "category", text(e, "category"));
+        sv_gen_str(g, "title", text(e, "title"));
+        sv_gen_str(g, "category", text(e, "category"));
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);
@@ -275,9 +255,9 @@ static void
 put_input(yajl_gen g, const struct plan *p)
 {
     if (p->raw_dir != NULL) {
-        put_str(g, "input_dir", p->raw_dir);
+        sv_gen_str(g, "input_dir", p->raw_dir);
     } else {
-        put_key(g, "input");
+        sv_gen_key(g, "input");
         yajl_gen_array_open(g);
         yajl_gen_string(g, (const unsigned char *) p->import_path,
                         strlen(p->import_path));
@@ -367,8 +347,8 @@ put_image(yajl_gen g, const char *url, const char *show, const char *name,
         if (sv_path_has_suffix(bare, exts[i]) && n > 0
             && n <= SV_PATH_REL_MAX) {
             yajl_gen_map_open(g);
-            put_str(g, "url", url);
-            put_str(g, "path", path);
+            sv_gen_str(g, "url", url);
+            sv_gen_str(g, "path", path);
             yajl_gen_map_close(g);
             (*count)++;
             return;
@@ -388,7 +368,7 @@ submit_artwork(const struct sv_job_run *run, const struct plan *p,
 
     step_begin(&s, run->id, "artwork", 7, 0);
     if (s.g != NULL) {
-        put_key(s.g, "images");
+        sv_gen_key(s.g, "images");
         yajl_gen_array_open(s.g);
         put_image(s.g, text(p->streamer, "profile_image_url"), o->show,
                   "poster", &count);
@@ -412,30 +392,30 @@ put_nfo(yajl_gen g, const struct plan *p, const struct paths *o)
     char id[24];
 
     snprintf(id, sizeof(id), "%lld", p->id);
-    put_str(g, "dir", o->show);
-    put_key(g, "show");
+    sv_gen_str(g, "dir", o->show);
+    sv_gen_key(g, "show");
     yajl_gen_map_open(g);
-    put_str(g, "title", p->show_title);
-    put_str(g, "plot", text(p->streamer, "description"));
-    put_str(g, "id", text(p->streamer, "twitch_id"));
+    sv_gen_str(g, "title", p->show_title);
+    sv_gen_str(g, "plot", text(p->streamer, "description"));
+    sv_gen_str(g, "id", text(p->streamer, "twitch_id"));
     yajl_gen_map_close(g);
-    put_key(g, "season");
+    sv_gen_key(g, "season");
     yajl_gen_map_open(g);
-    put_int(g, "number", p->season);
+    sv_gen_int(g, "number", p->season);
     yajl_gen_map_close(g);
-    put_key(g, "episode");
+    sv_gen_key(g, "episode");
     yajl_gen_map_open(g);
-    put_str(g, "file", o->video);
-    put_str(g, "title", p->title);
-    put_str(g, "aired", p->date);
-    put_int(g, "season", p->season);
-    put_int(g, "episode", p->episode);
+    sv_gen_str(g, "file", o->video);
+    sv_gen_str(g, "title", p->title);
+    sv_gen_str(g, "aired", p->date);
+    sv_gen_int(g, "season", p->season);
+    sv_gen_int(g, "episode", p->episode);
     if (p->duration_s > 0) {
-        put_int(g, "runtime_s", (long long) (p->duration_s + 0.5));
+        sv_gen_int(g, "runtime_s", (long long) (p->duration_s + 0.5));
     }
-    put_str(g, "category", p->category);
-    put_str(g, "streamer", p->show_title);
-    put_str(g, "id", id);
+    sv_gen_str(g, "category", p->category);
+    sv_gen_str(g, "streamer", p->show_title);
+    sv_gen_str(g, "id", id);
     yajl_gen_map_close(g);
 }
 
@@ -443,8 +423,8 @@ static void
 put_asset(yajl_gen g, const char *kind, const char *path)
 {
     yajl_gen_map_open(g);
-    put_str(g, "kind", kind);
-    put_str(g, "path", path);
+    sv_gen_str(g, "kind", kind);
+    sv_gen_str(g, "path", path);
     yajl_gen_map_close(g);
 }
 
@@ -460,34 +440,34 @@ submit_steps(const struct sv_job_run *run, const struct plan *p,
     if (from_raw) {
         step_begin(&remux, run->id, "remux", 1, p->id);
         put_input(remux.g, p);
-        put_str(remux.g, "output", o->video);
-        put_str(remux.g, "title", p->title);
-        put_str(remux.g, "streamer", p->show_title);
-        put_str(remux.g, "date", p->date);
+        sv_gen_str(remux.g, "output", o->video);
+        sv_gen_str(remux.g, "title", p->title);
+        sv_gen_str(remux.g, "streamer", p->show_title);
+        sv_gen_str(remux.g, "date", p->date);
         put_events(remux.g, "chapters", p->events);
         ok = step_submit(&remux, ok, run, err, errlen);
 
         step_begin(&validate, run->id, "validate", 1, p->id);
         step_after(&validate, &remux);
         put_input(validate.g, p);
-        put_str(validate.g, "output", o->video);
-        put_key(validate.g, "delete_input");
+        sv_gen_str(validate.g, "output", o->video);
+        sv_gen_key(validate.g, "delete_input");
         yajl_gen_bool(validate.g, p->raw_dir != NULL || !p->import_keep);
         ok = step_submit(&validate, ok, run, err, errlen);
         media = &validate;
     }
 
     step_begin(&thumbs, run->id, "thumbnails", 6, p->id);
-    put_str(thumbs.g, "video", o->video);
-    put_str(thumbs.g, "poster", o->thumb);
-    put_str(thumbs.g, "sprite", o->sprite);
-    put_str(thumbs.g, "vtt", o->sprite_vtt);
+    sv_gen_str(thumbs.g, "video", o->video);
+    sv_gen_str(thumbs.g, "poster", o->thumb);
+    sv_gen_str(thumbs.g, "sprite", o->sprite);
+    sv_gen_str(thumbs.g, "vtt", o->sprite_vtt);
 
     step_begin(&chapters, run->id, "chapters", 3, p->id);
-    put_str(chapters.g, "video", o->video);
+    sv_gen_str(chapters.g, "video", o->video);
     put_events(chapters.g, "events", p->events);
-    put_str(chapters.g, "vtt", o->chapters_vtt);
-    put_str(chapters.g, "xml", o->chapters_xml);
+    sv_gen_str(chapters.g, "vtt", o->chapters_vtt);
+    sv_gen_str(chapters.g, "xml", o->chapters_xml);
 
     step_begin(&nfo, run->id, "nfo", 3, p->id);
     put_nfo(nfo.g, p, o);
@@ -496,8 +476,8 @@ submit_steps(const struct sv_job_run *run, const struct plan *p,
     step_after(&finish, &thumbs);
     step_after(&finish, &chapters);
     step_after(&finish, &nfo);
-    put_str(finish.g, "raw_dir", p->raw_dir);
-    put_key(finish.g, "assets");
+    sv_gen_str(finish.g, "raw_dir", p->raw_dir);
+    sv_gen_key(finish.g, "assets");
     yajl_gen_array_open(finish.g);
     put_asset(finish.g, "video", o->video);
     put_asset(finish.g, "fragment_index", o->index);
