@@ -4,7 +4,9 @@
 
 #include "cli.h"
 
+#include <math.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
@@ -78,6 +80,59 @@ value_ok(int r, const char *value, const char *shown, char *err,
     return true;
 }
 
+/* The recorder's options; 1 taken, 0 not one of them, -1 refused. */
+static int
+record_option(const char *arg, int argc, char *const argv[], int *i,
+              struct sv_cli *cli, const char *shown, char *err,
+              size_t errlen)
+{
+    const char *value = NULL;
+    char       *end;
+    int         r;
+
+    r = take_value(arg, "--record-hls", NULL, argc, argv, i, &value);
+    if (r != 0) {
+        if (r < 0 || value[0] == '\0') {
+            snprintf(err, errlen, "option '%s' needs a URL", shown);
+            return -1;
+        }
+        if (cli->n_record_hls == SV_CLI_RECORD_MAX) {
+            snprintf(err, errlen, "more than %d --record-hls options",
+                     SV_CLI_RECORD_MAX);
+            return -1;
+        }
+        cli->record_hls[cli->n_record_hls++] = value;
+        return 1;
+    }
+    r = take_value(arg, "--out", NULL, argc, argv, i, &value);
+    if (r != 0) {
+        if (r < 0 || value[0] == '\0') {
+            snprintf(err, errlen, "option '%s' needs a folder", shown);
+            return -1;
+        }
+        if (cli->out_dir != NULL) {
+            snprintf(err, errlen, "--out is given twice");
+            return -1;
+        }
+        cli->out_dir = value;
+        return 1;
+    }
+    r = take_value(arg, "--duration", NULL, argc, argv, i, &value);
+    if (r != 0) {
+        double d = r > 0 ? strtod(value, &end) : 0;
+
+        if (r < 0 || value[0] == '\0' || *end != '\0' || !isfinite(d)
+            || d <= 0 || d > 31 * 86400.0) {
+            snprintf(err, errlen, "option '%s' needs a number of seconds "
+                     "(more than 0, at most 31 days)", shown);
+            return -1;
+        }
+        cli->duration_s = d;
+        return 1;
+    }
+    return 0;
+}
+
 int
 sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
              size_t errlen)
@@ -94,6 +149,14 @@ sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
         int            r;
 
         sv_printable(arg, shown, sizeof(shown));
+
+        r = record_option(arg, argc, argv, &i, cli, shown, err, errlen);
+        if (r < 0) {
+            return -1;
+        }
+        if (r > 0) {
+            continue;
+        }
 
         r = take_value(arg, "--config", "-c", argc, argv, &i, &value);
         if (r != 0) {
@@ -130,6 +193,21 @@ sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
         cli->admin_file = value;
     }
 
+    if (cli->n_record_hls > 0) {
+        if (mode_given) {
+            snprintf(err, errlen, "'--record-hls' cannot be combined with "
+                     "another mode option");
+            return -1;
+        }
+        if (cli->out_dir == NULL) {
+            snprintf(err, errlen, "--record-hls needs --out DIR");
+            return -1;
+        }
+        cli->mode = SV_MODE_RECORD_HLS;
+    } else if (cli->out_dir != NULL || cli->duration_s > 0) {
+        snprintf(err, errlen, "--out and --duration go with --record-hls");
+        return -1;
+    }
     return 0;
 }
 
@@ -139,6 +217,8 @@ sv_cli_usage(FILE *to)
     fputs("usage: streamvault-worker [-c FILE | --config FILE] [--check-config]\n"
           "                          [--migrate-only] [--create-admin FILE]\n"
           "                          [--version] [--help]\n"
+          "       streamvault-worker --record-hls URL[,URL...] --out DIR\n"
+          "                          [--duration SECONDS]\n"
           "\n"
           "  -c, --config FILE    configuration file (default: $STREAMVAULT_CONFIG,\n"
           "                       else /etc/streamvault/worker.conf)\n"
@@ -148,6 +228,12 @@ sv_cli_usage(FILE *to)
           "                       and write its password to FILE (mode 0600)\n"
           "  --version            print the version and exit\n"
           "  --help               print this help and exit\n"
+          "  --record-hls URL     record HLS media playlists (comma-separated or\n"
+          "                       repeated) into DIR/1, DIR/2, ... at once; JSON\n"
+          "                       log lines on stderr, a JSON summary per\n"
+          "                       recording on stdout; no config file needed\n"
+          "  --out DIR            the folder for --record-hls\n"
+          "  --duration SECONDS   stop each recording after this much media\n"
           "\n"
           "Without a mode option the worker runs in the foreground until SIGTERM.\n",
           to);

@@ -4,9 +4,13 @@
  *   streamvault-worker [-c FILE | --config FILE] [--check-config]
  *                      [--migrate-only] [--create-admin FILE]
  *                      [--version] [--help]
+ *   streamvault-worker --record-hls URL[,URL...] [--record-hls URL ...]
+ *                      --out DIR [--duration SECONDS]
  *
  * Options taking a value accept it as the next argument or after '='
- * (--config=FILE, -cFILE). At most one of the mode options may be given.
+ * (--config=FILE, -cFILE). At most one of the mode options may be given;
+ * --record-hls may be repeated (it is one mode), and a comma splits its
+ * value only where "http://" or "https://" follows (URLs may hold commas).
  */
 
 #ifndef SV_CLI_H
@@ -15,19 +19,27 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#define SV_CLI_RECORD_MAX  64       /* --record-hls options */
+
 enum sv_mode {
     SV_MODE_RUN,
     SV_MODE_CHECK_CONFIG,
     SV_MODE_MIGRATE_ONLY,
     SV_MODE_CREATE_ADMIN,
     SV_MODE_VERSION,
-    SV_MODE_HELP
+    SV_MODE_HELP,
+    SV_MODE_RECORD_HLS
 };
 
 struct sv_cli {
     enum sv_mode   mode;
     const char    *config_path;     /* NULL: not given */
     const char    *admin_file;      /* with SV_MODE_CREATE_ADMIN */
+    /* with SV_MODE_RECORD_HLS: the --record-hls values, as given */
+    const char    *record_hls[SV_CLI_RECORD_MAX];
+    size_t         n_record_hls;
+    const char    *out_dir;
+    double         duration_s;      /* 0: no limit */
 };
 
 /* 0, or -1 with the reason in err (the caller prints usage, exits 2). */

@@ -9,45 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounded_buf.h"
+
 struct body {
-    unsigned char           *data;
-    size_t                   len, cap, max;
-    bool                     too_big;
+    struct sv_bounded_buf    buf;
     sv_fetch_keep_going      keep_going;
     void                    *ctx;
     bool                     stopped;
 };
 
-/* Appends a chunk; returning less than given makes curl abort the
- * transfer, so an endless body stops at the limit, not at the timeout. */
+/* Returning less than given makes curl abort the transfer. */
 static size_t
 on_data(char *chunk, size_t size, size_t nmemb, void *userdata)
 {
     struct body *b = userdata;
     size_t       n = size * nmemb;
 
-    if (n > b->max - b->len) {
-        b->too_big = true;
-        return 0;
-    }
-    if (b->len + n > b->cap) {
-        size_t         cap = b->cap == 0 ? 64 * 1024 : b->cap;
-        unsigned char *grown;
-
-        while (cap < b->len + n) {
-            cap *= 2;
-        }
-        cap = cap > b->max ? b->max : cap;
-        grown = realloc(b->data, cap);
-        if (grown == NULL) {
-            return 0;
-        }
-        b->data = grown;
-        b->cap = cap;
-    }
-    memcpy(b->data + b->len, chunk, n);
-    b->len += n;
-    return n;
+    return sv_bounded_buf_append(&b->buf, chunk, n) ? n : 0;
 }
 
 static int
@@ -73,7 +51,7 @@ transfer_error(CURLcode rc, const struct body *b,
 {
     double mib = (double) limits->max_bytes / (1024 * 1024);
 
-    if (b->too_big) {
+    if (b->buf.too_big) {
         snprintf(err, errlen, "the body is larger than %.0f MiB", mib);
     } else if (rc == CURLE_FILESIZE_EXCEEDED) {
         snprintf(err, errlen, "Content-Length over the %.0f MiB limit", mib);
@@ -98,7 +76,7 @@ sv_http_fetch(const char *url, const struct sv_fetch_limits *limits,
               sv_fetch_keep_going keep_going, void *ctx,
               unsigned char **data, size_t *len, char *err, size_t errlen)
 {
-    struct body  b = { .max = limits->max_bytes, .keep_going = keep_going,
+    struct body  b = { .buf.max = limits->max_bytes, .keep_going = keep_going,
                        .ctx = ctx };
     char         detail[CURL_ERROR_SIZE] = "";
     long         status = 0;
@@ -138,10 +116,10 @@ sv_http_fetch(const char *url, const struct sv_fetch_limits *limits,
     } else if (status != 200) {
         snprintf(err, errlen, "HTTP status %ld, not 200", status);
     } else {
-        *data = b.data;
-        *len = b.len;
+        *data = (unsigned char *) b.buf.data;
+        *len = b.buf.len;
         return true;
     }
-    free(b.data);
+    free(b.buf.data);
     return false;
 }

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "config_load.h"
 #include "daemon.h"
+#include "hls_recorder_cli.h"
 #include "log.h"
 #include "oneshot.h"
 #include "signals.h"
@@ -39,6 +40,9 @@ main(int argc, char **argv)
     case SV_MODE_HELP:
         sv_cli_usage(stdout);
         return 0;
+    case SV_MODE_RECORD_HLS:
+        /* No config file, database or Redis: a diagnostic on its own. */
+        return sv_run_record_hls(&cli);
     default:
         break;
     }
