@@ -1,0 +1,273 @@
+/*
+ * One recording of the HLS engine (see hls_recorder_int.h): its start and
+ * end, its transfers, and what is due when; the playlist and the segment
+ * queue have files of their own.
+ */
+
+#include "hls_recorder_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hls_fetch.h"
+#include "hls_segment_file.h"
+#include "log.h"
+
+static bool
+http_url(const char *url)
+{
+    return strncasecmp(url, "http://", 7) == 0
+           || strncasecmp(url, "https://", 8) == 0;
+}
+
+static bool
+source_ok(const struct sv_hls_source *src, char *err, size_t errlen)
+{
+    if (src->playlist_url == NULL || !http_url(src->playlist_url)
+        || strlen(src->playlist_url) >= SV_HLS_URI_MAX) {
+        snprintf(err, errlen, "the playlist URL must be http or https");
+        return false;
+    }
+    if (!sv_hls_proxy_ok(src->proxy)) {
+        snprintf(err, errlen, "the proxy must be http, https, socks5 or "
+                 "socks5h");
+        return false;
+    }
+    if (!(src->duration_s >= 0) || !(src->grace_s >= 0)) {
+        snprintf(err, errlen, "a negative duration");
+        return false;
+    }
+    if (src->out_dir == NULL || src->out_dir[0] == '\0') {
+        snprintf(err, errlen, "no output folder");
+        return false;
+    }
+    return true;
+}
+
+struct sv_hls_rec *
+sv_hls_rec_new(struct sv_hls_engine *e, const struct sv_hls_source *src,
+               char *err, size_t errlen)
+{
+    struct sv_hls_rec *r;
+
+    if (!source_ok(src, err, errlen)) {
+        return NULL;
+    }
+    if (mkdir(src->out_dir, 0755) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "cannot create %s: %s", src->out_dir,
+                 strerror(errno));
+        return NULL;
+    }
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->e = e;
+    r->dir_fd = open(src->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (r->dir_fd < 0) {
+        snprintf(err, errlen, "cannot open %s: %s", src->out_dir,
+                 strerror(errno));
+        free(r);
+        return NULL;
+    }
+    r->url = strdup(src->playlist_url);
+    r->out_dir = strdup(src->out_dir);
+    r->proxy = src->proxy != NULL && src->proxy[0] != '\0'
+               ? strdup(src->proxy) : NULL;
+    if (r->url == NULL || r->out_dir == NULL
+        || (src->proxy != NULL && src->proxy[0] != '\0' && r->proxy == NULL)) {
+        snprintf(err, errlen, "out of memory");
+        sv_hls_rec_free(r);
+        return NULL;
+    }
+    r->duration_s = src->duration_s;
+    r->grace_ms = (int64_t) ((src->grace_s > 0 ? src->grace_s
+                              : SV_HLS_GRACE_S_DEFAULT) * 1000.0);
+    r->user = src->user;
+    r->cursor = (struct sv_hls_cursor) SV_HLS_CURSOR_INIT;
+    r->window_first = -1;
+    r->failing_since_ms = -1;
+    r->stats.first_sequence = -1;
+    r->stats.last_sequence = -1;
+    sv_log(SV_LOG_INFO, "recording started", SV_STR("dir", r->out_dir),
+           SV_STR("url", r->url));
+    return r;
+}
+
+void
+sv_hls_rec_free(struct sv_hls_rec *r)
+{
+    sv_hls_rec_end(r, SV_HLS_END_STOPPED, NULL);
+    if (r->dir_fd >= 0) {
+        close(r->dir_fd);
+    }
+    free(r->url);
+    free(r->out_dir);
+    free(r->proxy);
+    free(r);
+}
+
+void
+sv_hls_rec_end(struct sv_hls_rec *r, enum sv_hls_end why, const char *error)
+{
+    if (r->ended) {
+        return;
+    }
+    r->ended = true;
+    r->why = why;
+    snprintf(r->error, sizeof(r->error), "%s", error != NULL ? error : "");
+    if (r->pl != NULL) {
+        sv_hls_rec_xfer_free(r, r->pl, false);
+        r->pl = NULL;
+    }
+    while (r->n_queue > 0) {
+        if (r->queue[r->n_queue - 1].x != NULL) {
+            sv_hls_rec_xfer_free(r, r->queue[r->n_queue - 1].x, false);
+        }
+        sv_hls_rec_seg_remove(r, r->n_queue - 1);
+    }
+    sv_log(why == SV_HLS_END_FAILED ? SV_LOG_ERROR : SV_LOG_INFO,
+           "recording ended", SV_STR("dir", r->out_dir),
+           SV_STR("reason", sv_hls_end_name(why)),
+           SV_STR("error", why == SV_HLS_END_FAILED ? r->error : NULL),
+           SV_INT("segments", r->stats.segments),
+           SV_INT("bytes", r->stats.bytes),
+           SV_INT("ads_skipped", r->stats.ads_skipped),
+           SV_INT("lost", r->stats.lost),
+           SV_INT("discontinuities", r->stats.discontinuities),
+           SV_INT("retries", r->stats.retries));
+}
+
+/* Segment downloads are counted here, for the per-recording and the engine
+ * limits. */
+struct sv_hls_xfer *
+sv_hls_rec_xfer_start(struct sv_hls_rec *r, const char *url, bool segment,
+                      int64_t seq)
+{
+    struct sv_hls_xfer *x = sv_hls_xfer_start(r->e->multi, r, r->dir_fd, url,
+                                              r->proxy, segment, seq);
+
+    if (x != NULL && segment) {
+        r->active++;
+        r->e->active_segments++;
+    }
+    return x;
+}
+
+void
+sv_hls_rec_xfer_free(struct sv_hls_rec *r, struct sv_hls_xfer *x,
+                     bool keep_part)
+{
+    if (x->segment) {
+        r->active--;
+        r->e->active_segments--;
+    }
+    sv_hls_xfer_free(x, keep_part);
+}
+
+/* Counts a discontinuity before seq and notes it in .discontinuities. */
+void
+sv_hls_rec_discontinuity(struct sv_hls_rec *r, int64_t seq, const char *why)
+{
+    r->stats.discontinuities++;
+    sv_hls_discontinuity_note(r->dir_fd, seq, why);
+    sv_log(SV_LOG_INFO, "discontinuity", SV_STR("dir", r->out_dir),
+           SV_INT("sequence", seq), SV_STR("why", why));
+}
+
+void
+sv_hls_rec_xfer_done(struct sv_hls_xfer *x, CURLcode rc, int64_t now)
+{
+    if (x->segment) {
+        sv_hls_rec_segment_done(x->rec, x, rc, now);
+    } else {
+        sv_hls_rec_playlist_done(x->rec, rc, now);
+    }
+}
+
+/* Stopping: no new requests; the downloads running are let finish. */
+static void
+advance_stopping(struct sv_hls_rec *r)
+{
+    if (r->pl != NULL) {
+        sv_hls_rec_xfer_free(r, r->pl, false);
+        r->pl = NULL;
+    }
+    for (size_t i = r->n_queue; i-- > 0;) {
+        if (r->queue[i].x == NULL) {
+            sv_hls_rec_seg_remove(r, i);
+        }
+    }
+    if (r->active == 0) {
+        sv_hls_rec_end(r, SV_HLS_END_STOPPED, NULL);
+    }
+}
+
+void
+sv_hls_rec_advance(struct sv_hls_rec *r, int64_t now)
+{
+    struct sv_hls_engine *e = r->e;
+
+    if (r->ended) {
+        return;
+    }
+    if (r->stopping) {
+        advance_stopping(r);
+        return;
+    }
+    if (r->pl == NULL && !r->endlist && !r->full && now >= r->next_poll_ms) {
+        r->pl = sv_hls_rec_xfer_start(r, r->url, false, 0);
+        if (r->pl == NULL) {
+            sv_hls_rec_end(r, SV_HLS_END_FAILED, "cannot start a transfer");
+            return;
+        }
+    }
+    for (size_t i = 0; i < r->n_queue; i++) {
+        struct sv_hls_seg *s = &r->queue[i];
+
+        if (r->active >= SV_HLS_PARALLEL_PER_REC
+            || e->active_segments >= SV_HLS_PARALLEL_MAX) {
+            break;
+        }
+        if (s->x == NULL && now >= s->next_try_ms) {
+            s->x = sv_hls_rec_xfer_start(r, s->uri, true, s->seq);
+            if (s->x == NULL) {
+                char err[512];
+
+                snprintf(err, sizeof(err), "cannot start a download into "
+                         "%s: %s", r->out_dir, strerror(errno));
+                sv_hls_rec_end(r, SV_HLS_END_FAILED, err);
+                return;
+            }
+        }
+    }
+    if ((r->full || r->endlist) && r->n_queue == 0 && r->pl == NULL) {
+        sv_hls_rec_end(r, r->full ? SV_HLS_END_DURATION : SV_HLS_END_ENDED,
+                       NULL);
+    }
+}
+
+int64_t
+sv_hls_rec_next_due(const struct sv_hls_rec *r)
+{
+    int64_t due = INT64_MAX;
+
+    if (r->pl == NULL && !r->endlist && !r->full && !r->stopping) {
+        due = r->next_poll_ms;
+    }
+    if (r->active < SV_HLS_PARALLEL_PER_REC) {
+        for (size_t i = 0; i < r->n_queue; i++) {
+            if (r->queue[i].x == NULL && r->queue[i].next_try_ms < due) {
+                due = r->queue[i].next_try_ms;
+            }
+        }
+    }
+    return due;
+}
