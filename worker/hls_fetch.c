@@ -51,6 +51,11 @@ sv_hls_easy(const char *url, const char *proxy, bool segment,
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, SV_HLS_LOW_SPEED_S);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t) max_bytes);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    if (segment) {
+        /* Fewer, larger reads and writes: the kernel time of a recording
+         * is mostly per call (16 KiB by default). */
+        curl_easy_setopt(c, CURLOPT_BUFFERSIZE, SV_HLS_SEGMENT_BUFFER);
+    }
     curl_easy_setopt(c, CURLOPT_USERAGENT, "StreamVault");
     curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);

@@ -17,6 +17,7 @@
 #define SV_HLS_PLAYLIST_TIMEOUT_S  20L
 #define SV_HLS_SEGMENT_TIMEOUT_S   120L
 #define SV_HLS_MAX_REDIRECTS       5L
+#define SV_HLS_SEGMENT_BUFFER      (512L * 1024)   /* libcurl's maximum */
 
 /* Whether proxy is a scheme libcurl may use for us: http, https, socks5,
  * socks5h (NULL or "" is fine: no proxy). */

@@ -67,8 +67,10 @@ sv_hls_part_commit(int dir_fd, const char *dir_name, int64_t seq, int *fd,
 
     part_name(seq, true, part);
     part_name(seq, false, name);
-    /* closed whatever fsync said: the first error is the one told */
-    if (fsync(*fd) != 0) {
+    /* The data, not the metadata (fdatasync): the rename below is what
+     * must not come before it. Closed whatever it said: the first error is
+     * the one told. */
+    if (fdatasync(*fd) != 0) {
         failed = errno;
     }
     if (close(*fd) != 0 && failed == 0) {
