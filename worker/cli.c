@@ -104,6 +104,29 @@ record_option(const char *arg, int argc, char *const argv[], int *i,
         cli->record_hls[cli->n_record_hls++] = value;
         return 1;
     }
+    r = take_value(arg, "--record-twitch", NULL, argc, argv, i, &value);
+    if (r != 0) {
+        if (r < 0 || value[0] == '\0') {
+            snprintf(err, errlen, "option '%s' needs a Twitch login", shown);
+            return -1;
+        }
+        if (cli->n_record_twitch == SV_CLI_RECORD_MAX) {
+            snprintf(err, errlen, "more than %d --record-twitch options",
+                     SV_CLI_RECORD_MAX);
+            return -1;
+        }
+        cli->record_twitch[cli->n_record_twitch++] = value;
+        return 1;
+    }
+    r = take_value(arg, "--quality", NULL, argc, argv, i, &value);
+    if (r != 0) {
+        if (r < 0 || value[0] == '\0' || cli->quality != NULL) {
+            snprintf(err, errlen, "option '%s' needs a quality, once", shown);
+            return -1;
+        }
+        cli->quality = value;
+        return 1;
+    }
     r = take_value(arg, "--out", NULL, argc, argv, i, &value);
     if (r != 0) {
         if (r < 0 || value[0] == '\0') {
@@ -193,14 +216,21 @@ sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
         cli->admin_file = value;
     }
 
-    if (cli->n_record_hls > 0) {
+    if (cli->quality != NULL && cli->n_record_twitch == 0) {
+        snprintf(err, errlen, "--quality goes with --record-twitch");
+        return -1;
+    }
+    if (cli->n_record_hls > 0 || cli->n_record_twitch > 0) {
+        const char *what = cli->n_record_hls > 0 ? "--record-hls"
+                           : "--record-twitch";
+
         if (mode_given) {
-            snprintf(err, errlen, "'--record-hls' cannot be combined with "
-                     "another mode option");
+            snprintf(err, errlen, "'%s' cannot be combined with another "
+                     "mode option", what);
             return -1;
         }
         if (cli->out_dir == NULL) {
-            snprintf(err, errlen, "--record-hls needs --out DIR");
+            snprintf(err, errlen, "%s needs --out DIR", what);
             return -1;
         }
         cli->mode = SV_MODE_RECORD_HLS;
@@ -219,6 +249,8 @@ sv_cli_usage(FILE *to)
           "                          [--version] [--help]\n"
           "       streamvault-worker --record-hls URL[,URL...] --out DIR\n"
           "                          [--duration SECONDS]\n"
+          "       streamvault-worker --record-twitch LOGIN[,LOGIN...] --out DIR\n"
+          "                          [--duration SECONDS] [--quality Q]\n"
           "\n"
           "  -c, --config FILE    configuration file (default: $STREAMVAULT_CONFIG,\n"
           "                       else /etc/streamvault/worker.conf)\n"
@@ -232,7 +264,14 @@ sv_cli_usage(FILE *to)
           "                       repeated) into DIR/1, DIR/2, ... at once; JSON\n"
           "                       log lines on stderr, a JSON summary per\n"
           "                       recording on stdout; no config file needed\n"
-          "  --out DIR            the folder for --record-hls\n"
+          "  --record-twitch LOGIN  record Twitch channels the same way (GQL\n"
+          "                       token, usher playlist, the variant for Q);\n"
+          "                       $STREAMVAULT_TWITCH_GQL_URL and\n"
+          "                       $STREAMVAULT_TWITCH_USHER_URL override the\n"
+          "                       endpoints\n"
+          "  --quality Q          best (default), worst, 720p60, ... or a\n"
+          "                       comma-separated list tried in order\n"
+          "  --out DIR            the folder for --record-hls/--record-twitch\n"
           "  --duration SECONDS   stop each recording after this much media\n"
           "\n"
           "Without a mode option the worker runs in the foreground until SIGTERM.\n",

@@ -6,11 +6,15 @@
  *                      [--version] [--help]
  *   streamvault-worker --record-hls URL[,URL...] [--record-hls URL ...]
  *                      --out DIR [--duration SECONDS]
+ *   streamvault-worker --record-twitch LOGIN[,LOGIN...] --out DIR
+ *                      [--duration SECONDS] [--quality Q]
  *
  * Options taking a value accept it as the next argument or after '='
  * (--config=FILE, -cFILE). At most one of the mode options may be given;
  * --record-hls may be repeated (it is one mode), and a comma splits its
  * value only where "http://" or "https://" follows (URLs may hold commas).
+ * --record-twitch is the same mode (repeatable, comma-separated logins,
+ * combinable with --record-hls); --quality goes with it only.
  */
 
 #ifndef SV_CLI_H
@@ -38,6 +42,10 @@ struct sv_cli {
     /* with SV_MODE_RECORD_HLS: the --record-hls values, as given */
     const char    *record_hls[SV_CLI_RECORD_MAX];
     size_t         n_record_hls;
+    /* the --record-twitch values, as given */
+    const char    *record_twitch[SV_CLI_RECORD_MAX];
+    size_t         n_record_twitch;
+    const char    *quality;         /* NULL: "best" */
     const char    *out_dir;
     double         duration_s;      /* 0: no limit */
 };

@@ -103,10 +103,10 @@ take_segments(struct sv_hls_rec *r, const struct sv_hls_playlist *pl,
     return true;
 }
 
-/* The playlist failed (err): poll again after a backoff, or end when it
+/* The playlist (or a Twitch request before it) failed (err): poll again after a backoff, or end when it
  * has failed for longer than the grace period. */
-static void
-playlist_failed(struct sv_hls_rec *r, const char *err, int64_t now)
+void
+sv_hls_rec_playlist_failed(struct sv_hls_rec *r, const char *err, int64_t now)
 {
     if (r->failing_since_ms < 0) {
         r->failing_since_ms = now;
@@ -156,7 +156,7 @@ sv_hls_rec_playlist_done(struct sv_hls_rec *r, CURLcode rc, int64_t now)
     /* The text is not needed once parsed. */
     sv_hls_rec_xfer_free(r, x, false);
     if (!ok) {
-        playlist_failed(r, err, now);
+        sv_hls_rec_playlist_failed(r, err, now);
         return;
     }
     if (pl.kind != SV_HLS_MEDIA) {

@@ -37,8 +37,23 @@
 #define SV_HLS_SEGMENT_MAX_BYTES (256LL * 1024 * 1024)
 #define SV_HLS_GRACE_S_DEFAULT   30.0
 
+/* A Twitch channel instead of a playlist URL: its access token from GQL,
+ * the usher's multivariant playlist, the variant for quality; then it is
+ * recorded as that media playlist. Offline (no token, usher 404) ends the
+ * recording "ended" with the error "offline". */
+struct sv_hls_twitch {
+    const char *login;          /* NULL: not Twitch */
+    const char *quality;        /* see hls_quality.h; NULL: "best" */
+    const char *gql_url;        /* NULL: SV_TWITCH_GQL_URL */
+    const char *usher_url;      /* NULL: SV_TWITCH_USHER_URL */
+    const char *client_id;      /* NULL: SV_TWITCH_CLIENT_ID */
+    const char *oauth;          /* a user token; NULL: none */
+};
+
 struct sv_hls_source {
-    const char *playlist_url;   /* a media playlist, http or https */
+    const char *playlist_url;   /* a media playlist, http or https; NULL
+                                 * with twitch.login */
+    struct sv_hls_twitch twitch;
     const char *out_dir;        /* created (one level) when missing */
     double      duration_s;     /* of media to record; 0: no limit */
     const char *proxy;          /* http://, https://, socks5://,

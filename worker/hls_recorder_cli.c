@@ -22,7 +22,8 @@
 
 struct job {
     int                  n;             /* 1, 2, ... */
-    char                *url;
+    char                *url;           /* or */
+    char                *login;         /* a Twitch channel */
     char                 dir[PATH_MAX];
     struct sv_hls_rec   *rec;           /* NULL once ended */
 };
@@ -68,7 +69,62 @@ url_start(const char *s)
            || strncasecmp(s, "https://", 8) == 0;
 }
 
-/* Splits the --record-hls values into jobs; -1 with the reason. */
+/* The next job, numbered, with its folder; -1 with the reason. */
+static int
+add_job(const struct sv_cli *cli, struct job *jobs, size_t *n_jobs,
+        const char *p, size_t len, bool twitch, char *err, size_t errlen)
+{
+    struct job *j = &jobs[*n_jobs];
+
+    if (*n_jobs == SV_RECORD_CLI_MAX) {
+        snprintf(err, errlen, "more than %d recordings", SV_RECORD_CLI_MAX);
+        return -1;
+    }
+    *j = (struct job) { .n = (int) *n_jobs + 1 };
+    if (snprintf(j->dir, sizeof(j->dir), "%s/%d", cli->out_dir, j->n)
+        >= (int) sizeof(j->dir)) {
+        snprintf(err, errlen, "the --out path is too long");
+        return -1;
+    }
+    if (twitch) {
+        j->login = strndup(p, len);
+    } else {
+        j->url = strndup(p, len);
+    }
+    if (j->login == NULL && j->url == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    (*n_jobs)++;
+    return 0;
+}
+
+/* The --record-twitch values: logins split at commas. */
+static int
+make_twitch_jobs(const struct sv_cli *cli, struct job *jobs, size_t *n_jobs,
+                 char *err, size_t errlen)
+{
+    for (size_t i = 0; i < cli->n_record_twitch; i++) {
+        const char *p = cli->record_twitch[i];
+
+        while (*p != '\0') {
+            size_t len = strcspn(p, ",");
+
+            if (len == 0) {
+                snprintf(err, errlen, "an empty login in --record-twitch");
+                return -1;
+            }
+            if (add_job(cli, jobs, n_jobs, p, len, true, err, errlen) != 0) {
+                return -1;
+            }
+            p += p[len] == ',' ? len + 1 : len;
+        }
+    }
+    return 0;
+}
+
+/* Splits the --record-hls and --record-twitch values into jobs; -1 with
+ * the reason. */
 static int
 make_jobs(const struct sv_cli *cli, struct job *jobs, size_t *n_jobs,
           char *err, size_t errlen)
@@ -87,28 +143,14 @@ make_jobs(const struct sv_cli *cli, struct job *jobs, size_t *n_jobs,
                 snprintf(err, errlen, "an empty URL in --record-hls");
                 return -1;
             }
-            if (*n_jobs == SV_RECORD_CLI_MAX) {
-                snprintf(err, errlen, "more than %d URLs", SV_RECORD_CLI_MAX);
+            if (add_job(cli, jobs, n_jobs, p, (size_t) (end - p), false, err,
+                        errlen) != 0) {
                 return -1;
             }
-            jobs[*n_jobs].n = (int) *n_jobs + 1;
-            jobs[*n_jobs].url = strndup(p, (size_t) (end - p));
-            if (jobs[*n_jobs].url == NULL) {
-                snprintf(err, errlen, "out of memory");
-                return -1;
-            }
-            if (snprintf(jobs[*n_jobs].dir, sizeof(jobs[0].dir), "%s/%d",
-                         cli->out_dir, jobs[*n_jobs].n)
-                >= (int) sizeof(jobs[0].dir)) {
-                free(jobs[*n_jobs].url);
-                snprintf(err, errlen, "the --out path is too long");
-                return -1;
-            }
-            (*n_jobs)++;
             p = *end == ',' ? end + 1 : end;
         }
     }
-    return 0;
+    return make_twitch_jobs(cli, jobs, n_jobs, err, errlen);
 }
 
 static void
@@ -122,7 +164,8 @@ member_double(struct sv_jbuf *b, const char *key, double v)
 
 /* One JSON line on stdout for an ended recording. */
 static void
-print_summary(const struct job *j, const struct sv_hls_event *ev)
+print_summary(const struct job *j, const char *quality,
+              const struct sv_hls_event *ev)
 {
     char            storage[4096];
     struct sv_jbuf  b;
@@ -131,11 +174,20 @@ print_summary(const struct job *j, const struct sv_hls_event *ev)
     sv_jbuf_init(&b, storage, sizeof(storage) - 1);
     sv_jbuf_raw(&b, "{", 1);
     sv_jbuf_member_int(&b, "recording", j->n);
-    sv_jbuf_member_string(&b, "url", j->url);
+    if (j->login != NULL) {
+        sv_jbuf_member_string(&b, "channel", j->login);
+        sv_jbuf_member_string(&b, "quality", quality != NULL ? quality
+                              : "best");
+    } else {
+        sv_jbuf_member_string(&b, "url", j->url);
+    }
     sv_jbuf_member_string(&b, "dir", j->dir);
     sv_jbuf_member_string(&b, "reason", sv_hls_end_name(ev->why));
     if (ev->why == SV_HLS_END_FAILED) {
         sv_jbuf_member_string(&b, "error", ev->error);
+    } else if (ev->error[0] != '\0') {
+        /* why it ended, e.g. "offline" */
+        sv_jbuf_member_string(&b, "detail", ev->error);
     }
     sv_jbuf_member_int(&b, "segments", s->segments);
     sv_jbuf_member_int(&b, "bytes", s->bytes);
@@ -176,6 +228,12 @@ start_jobs(struct sv_hls_engine *e, const struct sv_cli *cli,
         struct sv_hls_source src = {
             .playlist_url = jobs[i].url, .out_dir = jobs[i].dir,
             .duration_s = cli->duration_s, .user = &jobs[i],
+            .twitch = {
+                .login = jobs[i].login, .quality = cli->quality,
+                .gql_url = getenv("STREAMVAULT_TWITCH_GQL_URL"),
+                .usher_url = getenv("STREAMVAULT_TWITCH_USHER_URL"),
+                .oauth = getenv("STREAMVAULT_TWITCH_OAUTH"),
+            },
         };
         char err[256];
 
@@ -187,8 +245,8 @@ start_jobs(struct sv_hls_engine *e, const struct sv_cli *cli,
 
             snprintf(ev.error, sizeof(ev.error), "%s", err);
             sv_log(SV_LOG_ERROR, "cannot record", SV_STR("url", jobs[i].url),
-                   SV_STR("error", err));
-            print_summary(&jobs[i], &ev);
+                   SV_STR("twitch", jobs[i].login), SV_STR("error", err));
+            print_summary(&jobs[i], cli->quality, &ev);
             *any_failed = true;
             ended++;
         }
@@ -239,7 +297,7 @@ record(const struct sv_cli *cli, struct job *jobs, size_t n)
 
             j->rec = NULL;
             any_failed |= ev.why == SV_HLS_END_FAILED;
-            print_summary(j, &ev);
+            print_summary(j, cli->quality, &ev);
             ended++;
         }
     }
@@ -267,6 +325,7 @@ sv_run_record_hls(const struct sv_cli *cli)
         fprintf(stderr, "streamvault-worker: %s\n", err);
         for (size_t i = 0; i < n; i++) {
             free(jobs[i].url);
+            free(jobs[i].login);
         }
         return 2;
     }
@@ -279,6 +338,7 @@ sv_run_record_hls(const struct sv_cli *cli)
     }
     for (size_t i = 0; i < n; i++) {
         free(jobs[i].url);
+        free(jobs[i].login);
     }
     return status;
 }

@@ -19,6 +19,8 @@
 #include "hls_window.h"
 #include "hls_xfer.h"
 
+struct sv_twitch_rec;
+
 struct sv_hls_seg {
     int64_t             seq;
     char               *uri;
@@ -36,6 +38,7 @@ struct sv_hls_rec {
     double                duration_s;
     int64_t               grace_ms;
     void                 *user;
+    struct sv_twitch_rec *tw;           /* until the variant is known */
 
     struct sv_hls_cursor  cursor;
     int64_t               window_first; /* MEDIA-SEQUENCE last seen */
@@ -88,9 +91,11 @@ void sv_hls_rec_xfer_done(struct sv_hls_xfer *x, CURLcode rc, int64_t now);
 /* hls_recording.c */
 void sv_hls_rec_end(struct sv_hls_rec *r, enum sv_hls_end why,
                     const char *error);
+/* post: NULL for a GET (hls_xfer.h). */
 struct sv_hls_xfer *sv_hls_rec_xfer_start(struct sv_hls_rec *r,
                                           const char *url, bool segment,
-                                          int64_t seq);
+                                          int64_t seq,
+                                          const struct sv_hls_post *post);
 void sv_hls_rec_xfer_free(struct sv_hls_rec *r, struct sv_hls_xfer *x,
                           bool keep_part);
 void sv_hls_rec_discontinuity(struct sv_hls_rec *r, int64_t seq,
@@ -104,5 +109,7 @@ void sv_hls_rec_segment_done(struct sv_hls_rec *r, struct sv_hls_xfer *x,
 
 /* hls_rec_playlist.c */
 void sv_hls_rec_playlist_done(struct sv_hls_rec *r, CURLcode rc, int64_t now);
+void sv_hls_rec_playlist_failed(struct sv_hls_rec *r, const char *err,
+                                int64_t now);
 
 #endif /* SV_HLS_RECORDER_INT_H */

@@ -18,6 +18,8 @@
 #include "hls_fetch.h"
 #include "hls_segment_file.h"
 #include "log.h"
+#include "twitch_playback.h"
+#include "twitch_rec.h"
 
 static bool
 http_url(const char *url)
@@ -29,8 +31,19 @@ http_url(const char *url)
 static bool
 source_ok(const struct sv_hls_source *src, char *err, size_t errlen)
 {
-    if (src->playlist_url == NULL || !http_url(src->playlist_url)
-        || strlen(src->playlist_url) >= SV_HLS_URI_MAX) {
+    if (src->twitch.login != NULL) {
+        if (src->playlist_url != NULL) {
+            snprintf(err, errlen, "a playlist URL or a Twitch login, not "
+                     "both");
+            return false;
+        }
+        if (!sv_twitch_login_ok(src->twitch.login)) {
+            snprintf(err, errlen, "a Twitch login is 1-%d letters, digits "
+                     "or _", SV_TWITCH_LOGIN_MAX);
+            return false;
+        }
+    } else if (src->playlist_url == NULL || !http_url(src->playlist_url)
+               || strlen(src->playlist_url) >= SV_HLS_URI_MAX) {
         snprintf(err, errlen, "the playlist URL must be http or https");
         return false;
     }
@@ -70,18 +83,27 @@ sv_hls_rec_new(struct sv_hls_engine *e, const struct sv_hls_source *src,
         return NULL;
     }
     r->e = e;
+    if (src->twitch.login != NULL) {
+        r->tw = sv_twitch_rec_new(&src->twitch, err, errlen);
+        if (r->tw == NULL) {
+            free(r);
+            return NULL;
+        }
+    }
     r->dir_fd = open(src->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (r->dir_fd < 0) {
         snprintf(err, errlen, "cannot open %s: %s", src->out_dir,
                  strerror(errno));
+        sv_twitch_rec_free(r->tw);
         free(r);
         return NULL;
     }
-    r->url = strdup(src->playlist_url);
+    /* A Twitch recording's URL comes with the variant. */
+    r->url = r->tw == NULL ? strdup(src->playlist_url) : NULL;
     r->out_dir = strdup(src->out_dir);
     r->proxy = src->proxy != NULL && src->proxy[0] != '\0'
                ? strdup(src->proxy) : NULL;
-    if (r->url == NULL || r->out_dir == NULL
+    if ((r->url == NULL && r->tw == NULL) || r->out_dir == NULL
         || (src->proxy != NULL && src->proxy[0] != '\0' && r->proxy == NULL)) {
         snprintf(err, errlen, "out of memory");
         sv_hls_rec_free(r);
@@ -97,7 +119,7 @@ sv_hls_rec_new(struct sv_hls_engine *e, const struct sv_hls_source *src,
     r->stats.first_sequence = -1;
     r->stats.last_sequence = -1;
     sv_log(SV_LOG_INFO, "recording started", SV_STR("dir", r->out_dir),
-           SV_STR("url", r->url));
+           SV_STR("url", r->url), SV_STR("twitch", src->twitch.login));
     return r;
 }
 
@@ -108,6 +130,7 @@ sv_hls_rec_free(struct sv_hls_rec *r)
     if (r->dir_fd >= 0) {
         close(r->dir_fd);
     }
+    sv_twitch_rec_free(r->tw);
     free(r->url);
     free(r->out_dir);
     free(r->proxy);
@@ -149,10 +172,10 @@ sv_hls_rec_end(struct sv_hls_rec *r, enum sv_hls_end why, const char *error)
  * limits. */
 struct sv_hls_xfer *
 sv_hls_rec_xfer_start(struct sv_hls_rec *r, const char *url, bool segment,
-                      int64_t seq)
+                      int64_t seq, const struct sv_hls_post *post)
 {
     struct sv_hls_xfer *x = sv_hls_xfer_start(r->e->multi, r, r->dir_fd, url,
-                                              r->proxy, segment, seq);
+                                              r->proxy, segment, seq, post);
 
     if (x != NULL && segment) {
         r->active++;
@@ -187,6 +210,8 @@ sv_hls_rec_xfer_done(struct sv_hls_xfer *x, CURLcode rc, int64_t now)
 {
     if (x->segment) {
         sv_hls_rec_segment_done(x->rec, x, rc, now);
+    } else if (x->rec->tw != NULL) {
+        sv_twitch_rec_done(x->rec, rc, now);
     } else {
         sv_hls_rec_playlist_done(x->rec, rc, now);
     }
@@ -222,8 +247,12 @@ sv_hls_rec_advance(struct sv_hls_rec *r, int64_t now)
         advance_stopping(r);
         return;
     }
+    if (r->tw != NULL) {
+        sv_twitch_rec_advance(r, now);
+        return;
+    }
     if (r->pl == NULL && !r->endlist && !r->full && now >= r->next_poll_ms) {
-        r->pl = sv_hls_rec_xfer_start(r, r->url, false, 0);
+        r->pl = sv_hls_rec_xfer_start(r, r->url, false, 0, NULL);
         if (r->pl == NULL) {
             sv_hls_rec_end(r, SV_HLS_END_FAILED, "cannot start a transfer");
             return;
@@ -237,7 +266,7 @@ sv_hls_rec_advance(struct sv_hls_rec *r, int64_t now)
             break;
         }
         if (s->x == NULL && now >= s->next_try_ms) {
-            s->x = sv_hls_rec_xfer_start(r, s->uri, true, s->seq);
+            s->x = sv_hls_rec_xfer_start(r, s->uri, true, s->seq, NULL);
             if (s->x == NULL) {
                 char err[512];
 

@@ -5,6 +5,7 @@
 #include "hls_xfer.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "hls_fetch.h"
@@ -60,7 +61,7 @@ sv_hls_xfer_free(struct sv_hls_xfer *x, bool keep_part)
 struct sv_hls_xfer *
 sv_hls_xfer_start(CURLM *multi, struct sv_hls_rec *rec, int dir_fd,
                   const char *url, const char *proxy, bool segment,
-                  int64_t seq)
+                  int64_t seq, const struct sv_hls_post *post)
 {
     struct sv_hls_xfer *x = calloc(1, sizeof(*x));
 
@@ -85,6 +86,15 @@ sv_hls_xfer_start(CURLM *multi, struct sv_hls_rec *rec, int dir_fd,
                           segment ? SV_HLS_SEGMENT_MAX_BYTES : SV_HLS_TEXT_MAX,
                           segment ? segment_write : playlist_write, x,
                           x->errbuf);
+    if (x->easy != NULL && post != NULL) {
+        x->text.max = post->max;
+        curl_easy_setopt(x->easy, CURLOPT_MAXFILESIZE_LARGE,
+                         (curl_off_t) post->max);
+        curl_easy_setopt(x->easy, CURLOPT_HTTPHEADER, post->headers);
+        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDSIZE,
+                         (long) strlen(post->body));
+        curl_easy_setopt(x->easy, CURLOPT_POSTFIELDS, post->body);
+    }
     if (x->easy == NULL || curl_multi_add_handle(multi, x->easy) != CURLM_OK) {
         if (x->easy != NULL) {
             curl_easy_cleanup(x->easy);

@@ -31,12 +31,23 @@ struct sv_hls_xfer {
     char                  errbuf[CURL_ERROR_SIZE];
 };
 
+/* A request with a body (Twitch's GQL) instead of a GET: its headers and
+ * JSON body (both kept by the caller until the transfer ends) and the
+ * largest answer taken. */
+struct sv_hls_post {
+    struct curl_slist    *headers;
+    const char           *body;
+    size_t                max;
+};
+
 /* Starts GETting url on multi (a segment into seq's .part file under
- * dir_fd); NULL with errno when the file or the transfer cannot start. */
+ * dir_fd), or POSTing when post is given; NULL with errno when the file or
+ * the transfer cannot start. */
 struct sv_hls_xfer *sv_hls_xfer_start(CURLM *multi, struct sv_hls_rec *rec,
                                       int dir_fd, const char *url,
                                       const char *proxy, bool segment,
-                                      int64_t seq);
+                                      int64_t seq,
+                                      const struct sv_hls_post *post);
 
 /* Ends a transfer; a segment's .part file is removed unless kept. */
 void sv_hls_xfer_free(struct sv_hls_xfer *x, bool keep_part);

@@ -9,46 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "json_guard.h"
 #include "random.h"
-
-/*
- * What yajl_tree cannot be trusted with, found before parsing: it has no
- * depth limit and frees recursively, so the nesting of brackets outside
- * strings is measured; and its strings end at NUL, so a "\u0000" escape
- * would silently shorten a value (a path, say). NULL when the text is fit.
- */
-static const char *
-unfit_for_tree(const char *s, size_t len, unsigned limit)
-{
-    unsigned depth = 0;
-    bool     in_string = false, escaped = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-
-        if (in_string) {
-            if (escaped) {
-                escaped = false;
-                if (c == 'u' && len - i > 4 && memcmp(s + i + 1, "0000", 4) == 0) {
-                    return "a \\u0000 (NUL) in a string";
-                }
-            } else if (c == '\\') {
-                escaped = true;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '[' || c == '{') {
-            if (++depth > limit) {
-                return "nested deeper than allowed";
-            }
-        } else if ((c == ']' || c == '}') && depth > 0) {
-            depth--;
-        }
-    }
-    return NULL;
-}
 
 bool
 sv_uuid_parse(const char *s, char out[SV_UUID_SIZE])
@@ -265,12 +227,9 @@ sv_job_spec_parse(const char *text, size_t len, struct sv_job_spec *spec,
                  SV_JOB_SPEC_MAX);
         return false;
     }
-    if (memchr(text, '\0', len) != NULL) {
-        snprintf(err, errlen, "malformed JSON: a NUL byte");
-        return false;
-    }
-    if ((unfit = unfit_for_tree(text, len, SV_JOB_SPEC_DEPTH)) != NULL) {
-        snprintf(err, errlen, "%s", unfit);
+    if ((unfit = sv_json_unfit_for_tree(text, len, SV_JOB_SPEC_DEPTH))
+        != NULL) {
+        snprintf(err, errlen, "malformed JSON: %s", unfit);
         return false;
     }
 
