@@ -8,14 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A number: yajl gives integers and doubles apart (neither flag: out of
- * range, refused by event_ok). */
-static double
-number(yajl_val v)
-{
-    return YAJL_IS_INTEGER(v) ? (double) YAJL_GET_INTEGER(v)
-                              : YAJL_GET_DOUBLE(v);
-}
+#include "json_tree.h"
 
 static bool
 event_ok(const char *what, size_t i, yajl_val e, char *err, size_t errlen)
@@ -31,8 +24,10 @@ event_ok(const char *what, size_t i, yajl_val e, char *err, size_t errlen)
         yajl_val    v = e->u.object.values[k];
 
         if (strcmp(key, "at_s") == 0) {
-            if (!(YAJL_IS_INTEGER(v) || YAJL_IS_DOUBLE(v)) || !(number(v) >= 0)
-                || number(v) > SV_CHAPTER_AT_MAX_S) {
+            /* neither flag: a number out of range */
+            if (!(YAJL_IS_INTEGER(v) || YAJL_IS_DOUBLE(v))
+                || !(sv_json_double(v) >= 0)
+                || sv_json_double(v) > SV_CHAPTER_AT_MAX_S) {
                 snprintf(err, errlen, "payload.%s[%zu].at_s must be a "
                          "number 0..%d", what, i, SV_CHAPTER_AT_MAX_S);
                 return false;
@@ -90,7 +85,7 @@ sv_chapter_events_get(yajl_val v)
         yajl_val e = v->u.array.values[i];
 
         events[i] = (struct sv_chapter_event) {
-            .at_s = number(yajl_tree_get(e, at, yajl_t_number)),
+            .at_s = sv_json_double(yajl_tree_get(e, at, yajl_t_number)),
             .title = YAJL_GET_STRING(yajl_tree_get(e, title, yajl_t_string)),
             .category = YAJL_GET_STRING(yajl_tree_get(e, category,
                                                       yajl_t_string)),

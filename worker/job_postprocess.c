@@ -12,6 +12,7 @@
 #include "job_inputs.h"
 #include "job_submit.h"
 #include "json_gen.h"
+#include "json_tree.h"
 #include "log.h"
 #include "media_segments.h"
 #include "pg.h"
@@ -53,31 +54,6 @@ sv_job_postprocess_validate(yajl_val payload, char *err, size_t errlen)
     return true;
 }
 
-static yajl_val
-member(yajl_val obj, const char *name, yajl_type type)
-{
-    const char *path[] = { name, NULL };
-
-    return obj != NULL ? yajl_tree_get(obj, path, type) : NULL;
-}
-
-static const char *
-text(yajl_val obj, const char *name)
-{
-    yajl_val v = member(obj, name, yajl_t_string);
-
-    return v != NULL ? YAJL_GET_STRING(v) : NULL;
-}
-
-static double
-number(yajl_val obj, const char *name)
-{
-    yajl_val v = member(obj, name, yajl_t_number);
-
-    return v == NULL ? 0 : YAJL_IS_INTEGER(v) ? (double) YAJL_GET_INTEGER(v)
-                     : YAJL_GET_DOUBLE(v);
-}
-
 /* Reads the recording's plan; the row is set to 'processing'. */
 static bool
 read_plan(PGconn *pg, long long id, struct plan *p, char *err, size_t errlen)
@@ -100,22 +76,23 @@ read_plan(PGconn *pg, long long id, struct plan *p, char *err, size_t errlen)
         return false;
     }
     p->id = id;
-    p->title = text(p->tree, "title");
-    p->date = text(p->tree, "date");
-    p->time = text(p->tree, "time");
-    p->raw_dir = text(p->tree, "raw_dir");
-    p->import_path = text(p->tree, "import_path");
-    p->file_path = text(p->tree, "file_path");
-    p->template = text(p->tree, "template");
-    p->category = text(p->tree, "category");
-    p->season = (long long) number(p->tree, "season");
-    p->episode = (long long) number(p->tree, "episode");
-    p->duration_s = number(p->tree, "duration_s");
-    p->import_keep = member(p->tree, "import_keep", yajl_t_true) != NULL;
-    p->events = member(p->tree, "events", yajl_t_array);
-    p->streamer = member(p->tree, "streamer", yajl_t_object);
-    p->login = text(p->streamer, "login");
-    p->show_title = text(p->streamer, "display_name");
+    p->title = sv_tree_string(p->tree, "title");
+    p->date = sv_tree_string(p->tree, "date");
+    p->time = sv_tree_string(p->tree, "time");
+    p->raw_dir = sv_tree_string(p->tree, "raw_dir");
+    p->import_path = sv_tree_string(p->tree, "import_path");
+    p->file_path = sv_tree_string(p->tree, "file_path");
+    p->template = sv_tree_string(p->tree, "template");
+    p->category = sv_tree_string(p->tree, "category");
+    p->season = sv_tree_integer(p->tree, "season", 0);
+    p->episode = sv_tree_integer(p->tree, "episode", 0);
+    p->duration_s = sv_tree_double(p->tree, "duration_s", 0);
+    p->import_keep = sv_tree_member(p->tree, "import_keep", yajl_t_true)
+                     != NULL;
+    p->events = sv_tree_member(p->tree, "events", yajl_t_array);
+    p->streamer = sv_tree_member(p->tree, "streamer", yajl_t_object);
+    p->login = sv_tree_string(p->streamer, "login");
+    p->show_title = sv_tree_string(p->streamer, "display_name");
     if (p->show_title == NULL) {
         p->show_title = p->login != NULL ? p->login : "Recordings";
     }
@@ -242,9 +219,9 @@ put_events(yajl_gen g, const char *key, yajl_val events)
 
         yajl_gen_map_open(g);
         sv_gen_key(g, "at_s");
-        yajl_gen_double(g, number(e, "at_s"));
-        sv_gen_str(g, "title", text(e, "title"));
-        sv_gen_str(g, "category", text(e, "category"));
+        yajl_gen_double(g, sv_tree_double(e, "at_s", 0));
+        sv_gen_str(g, "title", sv_tree_string(e, "title"));
+        sv_gen_str(g, "category", sv_tree_string(e, "category"));
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);
@@ -370,10 +347,10 @@ submit_artwork(const struct sv_job_run *run, const struct plan *p,
     if (s.g != NULL) {
         sv_gen_key(s.g, "images");
         yajl_gen_array_open(s.g);
-        put_image(s.g, text(p->streamer, "profile_image_url"), o->show,
-                  "poster", &count);
-        put_image(s.g, text(p->streamer, "offline_image_url"), o->show,
-                  "fanart", &count);
+        put_image(s.g, sv_tree_string(p->streamer, "profile_image_url"),
+                  o->show, "poster", &count);
+        put_image(s.g, sv_tree_string(p->streamer, "offline_image_url"),
+                  o->show, "fanart", &count);
         yajl_gen_array_close(s.g);
     }
     if (count == 0) {
@@ -396,8 +373,8 @@ put_nfo(yajl_gen g, const struct plan *p, const struct paths *o)
     sv_gen_key(g, "show");
     yajl_gen_map_open(g);
     sv_gen_str(g, "title", p->show_title);
-    sv_gen_str(g, "plot", text(p->streamer, "description"));
-    sv_gen_str(g, "id", text(p->streamer, "twitch_id"));
+    sv_gen_str(g, "plot", sv_tree_string(p->streamer, "description"));
+    sv_gen_str(g, "id", sv_tree_string(p->streamer, "twitch_id"));
     yajl_gen_map_close(g);
     sv_gen_key(g, "season");
     yajl_gen_map_open(g);

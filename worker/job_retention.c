@@ -15,6 +15,7 @@
 
 #include "json.h"
 #include "job_mirror.h"
+#include "json_tree.h"
 #include "library_files.h"
 #include "log.h"
 #include "payload_check.h"
@@ -76,24 +77,6 @@ rollback(PGconn *pg)
     }
 }
 
-static const char *
-member_string(yajl_val obj, const char *key)
-{
-    const char *path[] = { key, NULL };
-    yajl_val    v = yajl_tree_get(obj, path, yajl_t_string);
-
-    return v != NULL ? YAJL_GET_STRING(v) : NULL;
-}
-
-static long long
-member_int(yajl_val obj, const char *key)
-{
-    const char *path[] = { key, NULL };
-    yajl_val    v = yajl_tree_get(obj, path, yajl_t_number);
-
-    return v != NULL && YAJL_IS_INTEGER(v) ? YAJL_GET_INTEGER(v) : 0;
-}
-
 /* Removes one path of recording id; false when the file system refused
  * (the recording then stays, for a later run). */
 static bool
@@ -126,8 +109,8 @@ purge(yajl_val item, bool dry_run, struct tally *t)
 {
     const char *path[] = { "paths", NULL };
     yajl_val    paths = yajl_tree_get(item, path, yajl_t_array);
-    const char *raw_dir = member_string(item, "raw_dir");
-    long long   id = member_int(item, "id");
+    const char *raw_dir = sv_tree_string(item, "raw_dir");
+    long long   id = sv_tree_integer(item, "id", 0);
     unsigned    files = 0;
     bool        ok = true;
 
@@ -150,12 +133,13 @@ purge(yajl_val item, bool dry_run, struct tally *t)
         return;
     }
     t->ids[t->nids++] = id;
-    t->bytes += member_int(item, "bytes");
+    t->bytes += sv_tree_integer(item, "bytes", 0);
     t->files += files;
     sv_log(SV_LOG_INFO, dry_run ? "retention would delete a recording"
                                 : "retention deletes a recording",
-           SV_INT("id", id), SV_STR("why", member_string(item, "why")),
-           SV_INT("bytes", member_int(item, "bytes")), SV_INT("files", files));
+           SV_INT("id", id), SV_STR("why", sv_tree_string(item, "why")),
+           SV_INT("bytes", sv_tree_integer(item, "bytes", 0)),
+           SV_INT("files", files));
 }
 
 /* The plan as parsed JSON, NULL with the reason. */
@@ -205,8 +189,8 @@ delete_rows(PGconn *pg, struct tally *t, char *err, size_t errlen)
 
     const char *params[] = { list };
 
-    res = sv_pg_query(pg, "SELECT unnest(library.retention_done($1::bigint[]))",
-                      1, params, err, errlen);
+    res = sv_pg_query(pg, "SELECT unnest(library.retention_done("
+                      "$1::bigint[]))", 1, params, err, errlen);
     free(list);
     if (res == NULL) {
         return false;
@@ -224,7 +208,8 @@ publish(redisContext *redis, const struct tally *t, bool dry_run)
 {
     size_t         cap = 128 + t->nids * 24;
     char          *storage = malloc(cap), num[24];
-    const char    *end = dry_run ? ",\"dry_run\":true}" : ",\"dry_run\":false}";
+    const char    *end = dry_run ? ",\"dry_run\":true}"
+                                 : ",\"dry_run\":false}";
     struct sv_jbuf b;
 
     if (storage == NULL) {

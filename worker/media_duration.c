@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <yajl/yajl_tree.h>
 
+#include "json_tree.h"
 #include "media_path.h"
 #include "read_file.h"
 #include "sv_path.h"
@@ -21,10 +22,9 @@ sv_media_duration(const char *video, double *seconds, char *err,
                   size_t errlen)
 {
     char        rel[SV_PATH_REL_MAX + 16], path[PATH_MAX], perr[128];
-    const char *at[] = { "duration", NULL };
     size_t      len;
     char       *doc;
-    yajl_val    tree, d;
+    yajl_val    tree;
 
     snprintf(rel, sizeof(rel), "%s.index.json", video);
     if (!sv_media_resolve_input(rel, path, err, errlen)
@@ -33,9 +33,7 @@ sv_media_duration(const char *video, double *seconds, char *err,
     }
     tree = yajl_tree_parse(doc, perr, sizeof(perr));
     free(doc);
-    d = tree != NULL ? yajl_tree_get(tree, at, yajl_t_number) : NULL;
-    *seconds = d == NULL ? -1 : YAJL_IS_INTEGER(d)
-               ? (double) YAJL_GET_INTEGER(d) : YAJL_GET_DOUBLE(d);
+    *seconds = sv_tree_double(tree, "duration", -1);
     yajl_tree_free(tree);
     if (!(*seconds >= 0)) {
         snprintf(err, errlen, "%s has no duration", rel);
