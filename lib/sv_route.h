@@ -43,6 +43,8 @@ enum sv_route_kind {
     SV_ROUTE_STATUS,        /* Redis and disk figures join the call */
     SV_ROUTE_UPLOAD,        /* the raw body is a file for the import folder;
                                its doc names it (ngx_http_streamvault_upload.c) */
+    SV_ROUTE_SCHEDULE,      /* cron and timezone checked, the next runs join
+                               the doc (ngx_http_streamvault_schedule.c) */
 };
 
 struct sv_route {

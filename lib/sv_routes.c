@@ -63,6 +63,10 @@ const struct sv_route  sv_routes[] = {
     /* recordings */
     { SV_GET,    "/api/recordings",         SV_ROUTE_SQL,     "recordings_list",
       SV_ROLE_VIEWER, 0, 200, "List recordings (filters: streamer_id, state, from, to, q)" },
+    { SV_POST,   "/api/recordings",         SV_ROUTE_SQL,     "recordings_start",
+      SV_ROLE_ADMIN, 4 * KB, 202, "Record a streamer or a source URL now" },
+    { SV_GET,    "/api/recordings/active",  SV_ROUTE_SQL,     "recordings_active",
+      SV_ROLE_VIEWER, 0, 200, "Recordings pending or running, with bytes/s" },
     { SV_GET,    "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_get",
       SV_ROLE_VIEWER, 0, 200, "One recording with its files" },
     { SV_DELETE, "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_delete",
@@ -72,6 +76,8 @@ const struct sv_route  sv_routes[] = {
     { SV_POST,   "/api/recordings/upload",  SV_ROUTE_UPLOAD,  "recordings_import",
       SV_ROLE_ADMIN, 1, 202, "Upload a media file (the raw body; query: filename, "
                              "streamer_id, title, date) and import it into the library" },
+    { SV_POST,   "/api/recordings/{id:int}/stop", SV_ROUTE_SQL, "recordings_stop",
+      SV_ROLE_ADMIN, 1 * KB, 200, "Stop a recording (the segment in flight is kept)" },
     { SV_POST,   "/api/recordings/{id:int}/postprocess", SV_ROUTE_SQL, "recordings_postprocess",
       SV_ROLE_ADMIN, 1 * KB, 202, "Post-process a recording again" },
 
@@ -84,6 +90,21 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_ADMIN, 1 * KB, 200, "Retry a failed, dead or cancelled job" },
     { SV_POST,   "/api/jobs/{id:uuid}/cancel", SV_ROUTE_SQL,  "jobs_cancel",
       SV_ROLE_ADMIN, 1 * KB, 200, "Cancel a waiting or running job" },
+
+    /* recording schedules */
+    { SV_GET,    "/api/schedules",          SV_ROUTE_SQL,     "schedules_list",
+      SV_ROLE_VIEWER, 0, 200, "List recording schedules (filters: enabled, streamer_id)" },
+    { SV_POST,   "/api/schedules",          SV_ROUTE_SCHEDULE, "schedules_create",
+      SV_ROLE_ADMIN, 4 * KB, 201, "Add a recording schedule" },
+    { SV_GET,    "/api/schedules/preview",  SV_ROUTE_SCHEDULE, "schedules_preview",
+      SV_ROLE_VIEWER, 0, 200, "Check a cron expression and time zone; the next 5 runs "
+                              "(query: cron, timezone, from)" },
+    { SV_GET,    "/api/schedules/{id:int}", SV_ROUTE_SQL,     "schedules_get",
+      SV_ROLE_VIEWER, 0, 200, "One recording schedule" },
+    { SV_PATCH,  "/api/schedules/{id:int}", SV_ROUTE_SCHEDULE, "schedules_update",
+      SV_ROLE_ADMIN, 4 * KB, 200, "Change a recording schedule" },
+    { SV_DELETE, "/api/schedules/{id:int}", SV_ROUTE_SQL,     "schedules_delete",
+      SV_ROLE_ADMIN, 0, 200, "Remove a recording schedule" },
 
     /* settings and the system */
     { SV_GET,    "/api/settings",           SV_ROUTE_SQL,     "settings_get",

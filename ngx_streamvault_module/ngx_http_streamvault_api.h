@@ -172,5 +172,8 @@ ngx_int_t ngx_http_streamvault_upload_init(ngx_conf_t *cf);
 /* ngx_http_streamvault_status.c */
 ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);
 
+/* ngx_http_streamvault_schedule.c */
+ngx_int_t ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx);
+
 
 #endif /* _NGX_HTTP_STREAMVAULT_API_H_INCLUDED_ */

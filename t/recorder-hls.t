@@ -1,9 +1,15 @@
-# The HLS recording engine through `streamvault-worker --record-hls` (the
-# sanitizer build) against the fake Twitch (1 s segments): an ad break is
-# skipped and the content recorded gapless and byte-exact; error bursts on
-# the playlist and the segments are survived; ENDLIST ends a recording; 20
-# channels at once in one process (its max RSS and CPU time reported);
-# SIGTERM leaves only complete segments.
+# The HLS recording engine through `streamvault-worker --record-hls` and
+# `--record-twitch` (the sanitizer build) against the fake Twitch (1 s
+# segments): an ad break is skipped and the content recorded gapless and
+# byte-exact; error bursts on the playlist and the segments are survived;
+# ENDLIST ends a recording; 20 channels at once in one process (its max RSS
+# and CPU time reported); SIGTERM leaves only complete segments. Then the
+# recorder's lifecycle: a stream restarting with lower sequence numbers
+# overwrites nothing; kill -9 and --resume continue the folder without a
+# duplicate or a gap (or count the gap when the window moved on); --stall
+# and --max-bytes end with their reasons; a Twitch channel offline for a
+# moment continues the same recording, offline for longer than --grace
+# ends it.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -16,7 +22,7 @@ use Time::HiRes qw(time sleep);
 use StreamVault::Test qw(run_cmd test_dir slurp worker_bin);
 use StreamVault::FakeTwitch;
 
-alarm 220;
+alarm 330;
 my $dir = test_dir();
 my $bin = worker_bin();
 make_path("$dir/log");
@@ -26,23 +32,27 @@ my @many = map { sprintf 'many%02d', $_ } 1 .. 20;
 my $tw = StreamVault::FakeTwitch->new(
     segment_duration => 1,
     backlog          => 2,
-    channels         => { map { ($_ => { live => 0 }) } qw(adsy flaky ending stopper), @many });
+    channels         => { map { ($_ => { live => 0 }) }
+                          qw(adsy flaky ending stopper restarty resumer mover frozen sizer bouncy gone), @many });
 
 # Runs the recorder on the channels' source playlists (after starting them
-# with their scripts); TERM after term_after seconds when asked.
+# with their scripts, unless running), or on urls, or on the twitch
+# logins; with args added; TERM (or signal) after term_after seconds when
+# asked.
 sub record {
     my (%o) = @_;
     my $out = "$dir/$o{name}";
-    for my $login (@{ $o{channels} }) {
+    for my $login ($o{running} ? () : (@{ $o{channels} // [] }, @{ $o{twitch} // [] })) {
         $tw->start_channel($login, script => $o{scripts}{$login} // [ [ content => undef ] ]);
     }
-    my @urls = map { $tw->media_playlist_url($_) } @{ $o{channels} };
-    my @cmd = ($bin, '--record-hls', join(',', @urls), '--out', $out,
-               defined $o{duration} ? ('--duration', $o{duration}) : ());
+    my @urls = @{ $o{urls} // [ map { $tw->media_playlist_url($_) } @{ $o{channels} // [] } ] };
+    my @cmd = ($bin, @urls ? ('--record-hls', join(',', @urls)) : (),
+               $o{twitch} ? ('--record-twitch', join(',', @{ $o{twitch} })) : (), '--out', $out,
+               defined $o{duration} ? ('--duration', $o{duration}) : (), @{ $o{args} // [] });
     my $t0 = time;
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
-        %ENV = (%ENV, %san);
+        %ENV = (%ENV, %san, STREAMVAULT_TWITCH_GQL_URL => $tw->gql_url, STREAMVAULT_TWITCH_USHER_URL => $tw->url);
         open STDIN, '<', '/dev/null';
         open STDOUT, '>', "$out.out";
         open STDERR, '>', "$out.err";
@@ -53,8 +63,9 @@ sub record {
     my $deadline = time + ($o{timeout} // 40);
     while (1) {
         if (waitpid($pid, WNOHANG) == $pid) { $status = $?; last }
+        if ($o{at} && time - $t0 >= $o{at}[0]) { (delete $o{at})->[1]->() }
         if (defined $o{term_after} && !$termed && time - $t0 >= $o{term_after}) {
-            kill 'TERM', $pid;
+            kill $o{signal} // 'TERM', $pid;
             $termed = time;
         }
         if (time > $deadline) { kill 'KILL', $pid; waitpid($pid, 0); die "$o{name}: the recorder hung\n" }
@@ -189,6 +200,144 @@ is($r->{status}, 1, 'a non-http URL: exit 1');
 like($r->{out}, qr/"reason":"failed","error":"the playlist URL must be http or https"/, 'with the reason in its summary');
 $r = run_cmd([ $bin, '--record-hls', $tw->url . '/x.m3u8' ], env => \%san, timeout => 20);
 is($r->{status}, 2, 'without --out: exit 2');
+
+# --- the recorder's lifecycle ---
+
+# The segment files of $folder, in name order.
+sub ts_files {
+    my ($folder) = @_;
+    opendir my $dh, $folder or die "$folder: $!";
+    return sort grep { /^\d{12}\.ts$/ } readdir $dh;
+}
+
+# $folder holds each segment served on $login once, in stream order, byte
+# for byte: nothing overwritten, nothing twice.
+sub check_served {
+    my ($what, $folder, $login) = @_;
+    my @ts = ts_files($folder);
+    my @want = $tw->served_once(channel => $login);
+    is(scalar @ts, scalar @want, "$what: a file for each segment served (" . scalar(@ts) . ')');
+    is_deeply([ map { sha1_hex(slurp("$folder/$_")) } @ts ], [ map { $_->{sha1} } @want ],
+              "$what: in stream order, the bytes served");
+    return @ts;
+}
+
+# The files cut where .discontinuities notes a new stream.
+sub parts {
+    my ($folder, @ts) = @_;
+    my %new = map { /^(\d+) new stream$/ ? ($1 + 0 => 1) : () } split /\n/, slurp("$folder/.discontinuities") // '';
+    my @parts = ([]);
+    for my $f (@ts) {
+        push @parts, [] if $new{ $f =~ s/\.ts$//r + 0 } && @{ $parts[-1] };
+        push @{ $parts[-1] }, $f;
+    }
+    return @parts;
+}
+
+# Each part read by ffprobe as one continuous stream of its length.
+sub check_parts {
+    my ($what, $folder, @parts) = @_;
+    for my $i (0 .. $#parts) {
+        my $p = probe($folder, @{ $parts[$i] });
+        my $n = @{ $parts[$i] };
+        ok(abs($p->{duration} - $n) < 0.5 && $p->{gap} < 0.05 && $p->{errors} eq '',
+           sprintf('%s: part %d, %d files, plays %.2f s (largest PTS step %.3f s)', $what, $i + 1, $n,
+                   $p->{duration}, $p->{gap})) or diag $p->{errors};
+    }
+}
+
+# (e) a stream restarting in the same playlist with lower numbers
+$tw->start_channel('restarty', media_sequence => 100, script => [ [ content => undef ] ]);
+my $f = record(name => 'restart', urls => [ $tw->live_playlist_url('restarty') ], running => 1, duration => 10,
+               at => [ 4, sub { $tw->start_channel('restarty', media_sequence => 0) } ]);
+is($f->{status}, 0, sprintf('restart: the recorder exits 0 (%.1f s)', $f->{wall})) or diag $f->{err};
+$s = $f->{rec}{1} // {};
+is_deeply([ @$s{qw(reason segments lost)} ], [ 'duration', 10, 0 ], 'one recording of 10 segments, none lost');
+ok($s->{last_sequence} < $s->{first_sequence},
+   "the summary keeps the source's numbers ($s->{first_sequence} .. $s->{last_sequence})");
+@ts = check_served('restart', "$f->{out}/1", 'restarty');
+my %inst = map { ($_->{instance} => 1) } $tw->served_once(channel => 'restarty');
+is(scalar keys %inst, 2, 'of both instances');
+my @parts = parts("$f->{out}/1", @ts);
+is(scalar @parts, 2, 'a new stream noted where the second instance starts');
+like(slurp("$f->{out}/1/.sequence-offset") // '', qr/^[1-9]\d*\n\z/, 'the offset is kept in the folder');
+check_parts('restart', "$f->{out}/1", @parts);
+
+# (c) kill -9, then --resume
+my $k = record(name => 'resume', channels => ['resumer'], term_after => 4.5, signal => 'KILL');
+is($k->{signal}, 9, 'resume: the first recorder is killed (-9)');
+my @before = ts_files("$k->{out}/1");
+ok(@before >= 3, 'after writing ' . scalar(@before) . ' segments');
+StreamVault::Test::spurt("$k->{out}/1/000000000999.ts.part", 'half a segment');
+my $since = ($tw->requests)[-1]{n};
+sleep 1;
+my $k2 = record(name => 'resume', channels => ['resumer'], running => 1, duration => 4, args => ['--resume']);
+is($k2->{status}, 0, 'the resumed recorder exits 0') or diag $k2->{err};
+$s = $k2->{rec}{1} // {};
+my $last = $before[-1] =~ s/\.ts$//r + 0;
+is_deeply([ @$s{qw(reason segments lost first_sequence)} ], [ 'duration', 4, 0, $last + 1 ],
+          "it went on right after the last file ($last), nothing lost");
+is_deeply([ grep { $_->{seq} <= $last } $tw->requests(kind => 'segment', channel => 'resumer', since => $since) ], [],
+          'and asked for none of the segments written');
+@ts = check_files('resume', "$k->{out}/1", 'resumer');
+is(scalar @ts, @before + 4, 'the files of both runs');
+check_parts('resume', "$k->{out}/1", [@ts]);
+
+# (c) resumed after the window moved past the last segment
+my $m = record(name => 'moved', channels => ['mover'], term_after => 3, signal => 'KILL');
+@before = ts_files("$m->{out}/1");
+$last = @before ? $before[-1] =~ s/\.ts$//r + 0 : -1;
+sleep 8;
+my $m2 = record(name => 'moved', channels => ['mover'], running => 1, duration => 2, args => ['--resume']);
+$s = $m2->{rec}{1} // {};
+is($s->{reason}, 'duration', 'window moved on: the resumed recording runs') or diag $m2->{err};
+ok($s->{first_sequence} > $last + 1 && $s->{lost} == $s->{first_sequence} - $last - 1,
+   "the numbers after $last are counted lost ($s->{lost}, then $s->{first_sequence})");
+like(slurp("$m->{out}/1/.discontinuities") // '', qr/^$s->{first_sequence} gap$/m, 'and the gap noted');
+
+# (d) a playlist answering without new segments, and a size limit
+my $st = record(name => 'stall', channels => ['frozen'], args => [ '--stall', 3 ], timeout => 30,
+                scripts => { frozen => [ [ content => 4 ], [ stall => 60 ], [ content => undef ] ] });
+$s = $st->{rec}{1} // {};
+is_deeply([ @$s{qw(reason segments)} ], [ 'stalled', 4 ], sprintf('--stall 3: "stalled" after 4 segments (%.1f s)', $st->{wall}))
+    or diag $st->{err};
+like($s->{detail} // '', qr/^no segment for 3\.\d s$/, "the detail says how long ($s->{detail})");
+my @pl = grep { $_->{status} == 200 } $tw->requests(kind => 'playlist', channel => 'frozen');
+ok(@pl >= 6, 'while the playlist kept answering (' . scalar(@pl) . ' times)');
+
+my $z = record(name => 'size', channels => ['sizer'], args => [ '--max-bytes', 400000 ], timeout => 30);
+$s = $z->{rec}{1} // {};
+is($s->{reason}, 'size', '--max-bytes 400000: ends "size"') or diag $z->{err};
+@ts = check_files('size', "$z->{out}/1", 'sizer');
+my $bytes = 0;
+$bytes += -s "$z->{out}/1/$_" for @ts;
+is($s->{bytes}, $bytes, "the summary counts the bytes written ($bytes)");
+ok($bytes >= 400000 && $bytes - -s "$z->{out}/1/$ts[-1]" < 400000, 'the last segment reached the limit');
+
+# (a) a Twitch channel offline for 3 s comes back within --grace
+my $bo = record(name => 'bounce', twitch => ['bouncy'], duration => 12, args => [ '--grace', 10 ], timeout => 40,
+                scripts => { bouncy => [ [ content => 6 ], [ offline => 3 ], [ content => undef ] ] });
+is($bo->{status}, 0, sprintf('reconnect: the recorder exits 0 (%.1f s)', $bo->{wall})) or diag $bo->{err};
+$s = $bo->{rec}{1} // {};
+is_deeply([ scalar(keys %{ $bo->{rec} }), @$s{qw(reason segments lost)} ], [ 1, 'duration', 12, 0 ],
+          'one recording of 12 segments, none lost');
+@ts = check_served('reconnect', "$bo->{out}/1", 'bouncy');
+%inst = map { ($_->{instance} => 1) } $tw->served_once(channel => 'bouncy');
+is(scalar keys %inst, 2, 'of both broadcasts');
+is(scalar(() = $bo->{err} =~ /"msg":"twitch variant chosen"/g), 2, 'the variant resolved again');
+@parts = parts("$bo->{out}/1", @ts);
+is_deeply([ map { scalar @$_ } @parts ], [ 6, 6 ], 'a new stream noted after the first broadcast');
+check_parts('reconnect', "$bo->{out}/1", @parts);
+
+# (b) offline for longer than --grace
+my $go = record(name => 'gone', twitch => ['gone'], args => [ '--grace', 3 ], timeout => 30,
+                scripts => { gone => [ [ content => 4 ], [ offline => 60 ] ] });
+is($go->{status}, 0, 'offline past the grace: exit 0') or diag $go->{err};
+$s = $go->{rec}{1} // {};
+is_deeply([ @$s{qw(reason detail segments)} ], [ 'ended', 'offline', 4 ], 'ended, detail offline, the 4 segments');
+ok($go->{wall} >= 4 && $go->{wall} < 15, sprintf('after the grace period (%.1f s)', $go->{wall}));
+ok(scalar(grep { $_->{status} == 200 } $tw->requests(kind => 'gql', channel => 'gone')) >= 3,
+   'asking for the channel again meanwhile');
 
 my @reports = glob("$dir/log/asan.* $dir/log/ubsan.*");
 is_deeply(\@reports, [], 'no sanitizer report') or diag map { slurp($_) } @reports;

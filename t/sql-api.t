@@ -189,6 +189,8 @@ my @routes = qw(
     tokens_list tokens_create tokens_revoke
     streamers_list streamers_get streamers_create streamers_update streamers_delete streamers_bulk
     recordings_list recordings_get recordings_delete recordings_import recordings_postprocess
+    recordings_start recordings_stop recordings_active
+    schedules_list schedules_get schedules_create schedules_update schedules_delete schedules_preview
     jobs_list jobs_stats jobs_retry jobs_cancel
     settings_get settings_put system_status);
 is(sql(q{SELECT string_agg(p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')->'
@@ -202,7 +204,7 @@ is(sql(q{SELECT coalesce(string_agg(n.nspname || '.' || p.proname, ' '), '') FRO
           WHERE n.nspname IN ('api', 'api_internal')
             AND NOT coalesce(p.proconfig @> '{"search_path=public, pg_temp"}', false)
             AND p.proname NOT IN ('mask_url', 'out_user', 'out_token', 'out_streamer',
-                                  'out_recording', 'out_job')}),
+                                  'out_recording', 'out_job', 'out_schedule')}),
    '', 'every function but the inlined formatters sets search_path = public, pg_temp');
 is(sql(q{SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN ('api'::regnamespace,
          'api_internal'::regnamespace) AND (p.prosecdef OR p.prosrc ~* '\mEXECUTE\M')}),

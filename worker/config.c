@@ -5,6 +5,7 @@
 
 #include "config.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,10 +14,17 @@
 typedef bool (*sv_config_setter)(struct sv_config *cfg, const char *value,
                                  char *err, size_t errlen);
 
+/* A key is set by its setter, or (set NULL) is an unsigned of the config
+ * at offset, within [min, max]. */
 struct config_key {
     const char        *name;
     sv_config_setter   set;
+    size_t             offset;
+    unsigned           min, max;
 };
+
+#define UINT_KEY(name, member, min, max) \
+    { name, NULL, offsetof(struct sv_config, member), min, max }
 
 static bool
 copy_value(char *dst, size_t cap, const char *value, char *err, size_t errlen)
@@ -103,35 +111,89 @@ set_worker_id(struct sv_config *cfg, const char *value, char *err,
                          errlen);
 }
 
+/* An endpoint of Twitch's, replaced for tests: http or https. */
 static bool
-set_heartbeat_interval(struct sv_config *cfg, const char *value, char *err,
-                       size_t errlen)
+set_twitch_url(char *dst, size_t cap, const char *value, char *err,
+               size_t errlen)
 {
-    return sv_parse_uint_in_range(value, 1, 3600, &cfg->heartbeat_interval,
-                                  err, errlen);
+    if (strncmp(value, "http://", 7) != 0
+        && strncmp(value, "https://", 8) != 0) {
+        snprintf(err, errlen, "must be an http:// or https:// URL");
+        return false;
+    }
+    return copy_value(dst, cap, value, err, errlen);
 }
 
-/* At least 2 s: the lease is extended every third of it. */
 static bool
-set_job_lease_seconds(struct sv_config *cfg, const char *value, char *err,
-                      size_t errlen)
+set_twitch_gql_url(struct sv_config *cfg, const char *value, char *err,
+                   size_t errlen)
 {
-    return sv_parse_uint_in_range(value, 2, 3600, &cfg->job_lease_seconds,
-                                  err, errlen);
+    return set_twitch_url(cfg->recorder.twitch_gql_url,
+                          sizeof(cfg->recorder.twitch_gql_url), value, err,
+                          errlen);
+}
+
+static bool
+set_twitch_usher_url(struct sv_config *cfg, const char *value, char *err,
+                     size_t errlen)
+{
+    return set_twitch_url(cfg->recorder.twitch_usher_url,
+                          sizeof(cfg->recorder.twitch_usher_url), value, err,
+                          errlen);
+}
+
+static bool
+set_twitch_oauth_token(struct sv_config *cfg, const char *value, char *err,
+                       size_t errlen)
+{
+    for (const char *c = value; *c != '\0'; c++) {
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
+              || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-')) {
+            snprintf(err, errlen, "a Twitch token is letters, digits, _ "
+                     "and -");
+            return false;
+        }
+    }
+    return copy_value(cfg->recorder.twitch_oauth_token,
+                      sizeof(cfg->recorder.twitch_oauth_token), value, err,
+                      errlen);
 }
 
 static const struct config_key config_keys[] = {
-    { "database", set_database },
-    { "redis", set_redis },
-    { "media_root", set_media_root },
-    { "sql_dir", set_sql_dir },
-    { "log_file", set_log_file },
-    { "log_level", set_log_level },
-    { "worker_id", set_worker_id },
-    { "heartbeat_interval", set_heartbeat_interval },
-    { "job_lease_seconds", set_job_lease_seconds },
+    { "database", set_database, 0, 0, 0 },
+    { "redis", set_redis, 0, 0, 0 },
+    { "media_root", set_media_root, 0, 0, 0 },
+    { "sql_dir", set_sql_dir, 0, 0, 0 },
+    { "log_file", set_log_file, 0, 0, 0 },
+    { "log_level", set_log_level, 0, 0, 0 },
+    { "worker_id", set_worker_id, 0, 0, 0 },
+    UINT_KEY("heartbeat_interval", heartbeat_interval, 1, 3600),
+    /* At least 2 s: the lease is extended every third of it. */
+    UINT_KEY("job_lease_seconds", job_lease_seconds, 2, 3600),
+    UINT_KEY("max_recordings", recorder.max_recordings, 1, 1000),
+    UINT_KEY("recording_grace_seconds", recorder.grace_seconds, 1, 3600),
+    UINT_KEY("recording_stall_seconds", recorder.stall_seconds, 10, 86400),
+    UINT_KEY("recording_rollover_seconds", recorder.rollover_seconds, 60,
+             172800),
+    UINT_KEY("recording_rollover_mb", recorder.rollover_mb, 0, 100000000),
+    UINT_KEY("min_free_mb", recorder.min_free_mb, 0, 100000000),
+    { "twitch_gql_url", set_twitch_gql_url, 0, 0, 0 },
+    { "twitch_usher_url", set_twitch_usher_url, 0, 0, 0 },
+    { "twitch_oauth_token", set_twitch_oauth_token, 0, 0, 0 },
 };
 #define CONFIG_KEY_COUNT  (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static bool
+set_key(struct sv_config *cfg, const struct config_key *key,
+        const char *value, char *err, size_t errlen)
+{
+    if (key->set != NULL) {
+        return key->set(cfg, value, err, errlen);
+    }
+    return sv_parse_uint_in_range(value, key->min, key->max,
+                                  (unsigned *) ((char *) cfg + key->offset),
+                                  err, errlen);
+}
 
 void
 sv_config_set_defaults(struct sv_config *cfg, const char *hostname)
@@ -149,6 +211,11 @@ sv_config_set_defaults(struct sv_config *cfg, const char *hostname)
     sv_worker_id_from_hostname(hostname, cfg->worker_id);
     cfg->heartbeat_interval = 5;
     cfg->job_lease_seconds = 30;
+    cfg->recorder.max_recordings = 50;
+    cfg->recorder.grace_seconds = 60;
+    cfg->recorder.stall_seconds = 300;
+    cfg->recorder.rollover_seconds = 86400;
+    cfg->recorder.min_free_mb = 1024;
 }
 
 static const struct config_key *
@@ -280,7 +347,7 @@ parse_line(struct sv_config *cfg, const char *p, const char *end,
     memcpy(text, value, (size_t) (end - value));
     text[end - value] = '\0';
 
-    if (!key->set(cfg, text, err, sizeof(err))) {
+    if (!set_key(cfg, key, text, err, sizeof(err))) {
         sv_diags_add_line(diags, lineno, "%s: %s", key->name, err);
     }
 }
@@ -341,7 +408,8 @@ sv_config_apply_env(struct sv_config *cfg, char *(*lookup)(const char *name),
         if (strlen(value) > SV_CONFIG_LINE_MAX) {
             sv_diags_add_env(diags, var, "value is longer than %d bytes",
                              SV_CONFIG_LINE_MAX);
-        } else if (!config_keys[i].set(cfg, value, err, sizeof(err))) {
+        } else if (!set_key(cfg, &config_keys[i], value, err,
+                            sizeof(err))) {
             sv_diags_add_env(diags, var, "%s: %s", config_keys[i].name, err);
         }
     }

@@ -25,6 +25,19 @@
 
 #define SV_CONFIG_LINE_MAX  4096
 
+/* The recorder's limits; all of them change with a reload. */
+struct sv_recorder_config {
+    unsigned  max_recordings;       /* at once, in this worker */
+    unsigned  grace_seconds;        /* a source failing this long has ended */
+    unsigned  stall_seconds;        /* no new media this long: finalized */
+    unsigned  rollover_seconds;     /* of media, then the next part */
+    unsigned  rollover_mb;          /* of raw segments; 0: no limit */
+    unsigned  min_free_mb;          /* on the media disk; 0: no guard */
+    char      twitch_gql_url[1024];     /* "": Twitch's */
+    char      twitch_usher_url[1024];   /* "": Twitch's */
+    char      twitch_oauth_token[256];  /* "": none (anonymous) */
+};
+
 struct sv_config {
     char                  database[SV_CONFIG_LINE_MAX + 1];
     char                  redis[SV_CONFIG_LINE_MAX + 1];
@@ -36,6 +49,7 @@ struct sv_config {
     char                  worker_id[SV_WORKER_ID_MAX + 1];
     unsigned              heartbeat_interval;   /* seconds */
     unsigned              job_lease_seconds;    /* a taken job's lease */
+    struct sv_recorder_config  recorder;
 };
 
 /* The defaults; worker_id is derived from hostname. */

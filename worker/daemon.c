@@ -23,6 +23,7 @@
 #include "migrate.h"
 #include "pg.h"
 #include "random.h"
+#include "recorder.h"
 #include "redis.h"
 #include "reload.h"
 #include "signals.h"
@@ -48,6 +49,8 @@ struct daemon {
 
     struct sv_jobs     jobs;
     int64_t            next_jobs_ms;
+
+    struct sv_recorder *recorder;
 };
 
 static void
@@ -176,18 +179,31 @@ beat(struct daemon *d, int64_t now)
     d->next_beat_ms = now + (int64_t) d->cfg->heartbeat_interval * 1000;
 }
 
-/* While a job runs the main loop waits for it: the heartbeat goes on from
- * here, so a long remux does not make the worker look gone. Connections
- * are only dropped after the job, by the loop. */
+/* The recordings' PostgreSQL side, when due. */
 static void
-beat_while_running(void *ctx)
+serve_recorder(struct daemon *d, int64_t now)
+{
+    if (d->pg != NULL && d->migrated
+        && now >= sv_recorder_next_service_ms(d->recorder)) {
+        sv_recorder_service(d->recorder, d->pg, d->redis);
+    }
+}
+
+/* While a job runs the main loop waits for it: the heartbeat and the
+ * recordings go on from here, so a long remux neither makes the worker look
+ * gone nor holds up the end of a recording. Connections are only dropped
+ * after the job, by the loop. */
+static void
+while_job_runs(void *ctx)
 {
     struct daemon *d = ctx;
     char           err[256];
+    int64_t        now = sv_monotonic_ms();
 
-    if (sv_monotonic_ms() >= d->next_beat_ms && d->redis != NULL) {
+    if (now >= d->next_beat_ms && d->redis != NULL) {
         send_heartbeat(d, err, sizeof(err));
     }
+    serve_recorder(d, now);
 }
 
 /* The queue needs both: Redis moves the jobs, PostgreSQL records them. */
@@ -226,6 +242,9 @@ next_wake(const struct daemon *d, int64_t now)
         } else if (d->pg != NULL) {
             wake = earliest(wake, d->next_jobs_ms);
         }
+        if (d->pg != NULL) {
+            wake = earliest(wake, sv_recorder_next_service_ms(d->recorder));
+        }
     }
 
     return wake;
@@ -241,6 +260,10 @@ stop(struct daemon *d, int rc)
                          : sv_stop_signal() == SIGINT ? "SIGINT" : "SIGTERM";
 
     sv_log(SV_LOG_INFO, "stopping", SV_STR("reason", reason));
+
+    sv_wait_set_driver(NULL, NULL);
+    sv_recorder_shutdown(d->recorder, d->migrated ? d->pg : NULL);
+    sv_recorder_free(d->recorder);
 
     if (d->redis != NULL) {
         if (sv_redis_run(d->redis, 2, argv, lens, err, sizeof(err))
@@ -262,6 +285,7 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
     struct daemon    d = { .cfg = cfg, .config_path = config_path };
     struct timespec  wall = sv_realtime_now();
     int              rc = 0;
+    char             err[256];
 
     if (gethostname(d.host, sizeof(d.host) - 1) != 0) {
         d.host[0] = '\0';
@@ -272,8 +296,16 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
     sv_media_root_set(cfg->media_root);
     sv_retry_reset(&d.pg_retry);
     sv_retry_reset(&d.redis_retry);
-    d.jobs.while_running = beat_while_running;
+    d.recorder = sv_recorder_new(cfg, err, sizeof(err));
+    if (d.recorder == NULL) {
+        sv_log(SV_LOG_ERROR, "cannot start the recorder",
+               SV_STR("error", err));
+        return 1;
+    }
+    sv_wait_set_driver(sv_recorder_wait, d.recorder);
+    d.jobs.while_running = while_job_runs;
     d.jobs.while_running_ctx = &d;
+    d.jobs.recorder = d.recorder;
 
     sv_log(SV_LOG_INFO, "starting", SV_STR("version", STREAMVAULT_VERSION),
            SV_STR("worker_id", cfg->worker_id),
@@ -295,6 +327,7 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
                 beat(&d, now);
             }
             work_jobs(&d, sv_monotonic_ms());
+            serve_recorder(&d, sv_monotonic_ms());
         }
 
         now = sv_monotonic_ms();

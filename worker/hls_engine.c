@@ -20,6 +20,8 @@ sv_hls_end_name(enum sv_hls_end why)
     case SV_HLS_END_DURATION: return "duration";
     case SV_HLS_END_ENDED:    return "ended";
     case SV_HLS_END_STOPPED:  return "stopped";
+    case SV_HLS_END_SIZE:     return "size";
+    case SV_HLS_END_STALLED:  return "stalled";
     default:                  return "failed";
     }
 }
@@ -105,6 +107,12 @@ sv_hls_engine_stop_all(struct sv_hls_engine *e)
     for (struct sv_hls_rec *r = e->running; r != NULL; r = r->next) {
         sv_hls_engine_stop(r);
     }
+}
+
+void
+sv_hls_engine_stats(const struct sv_hls_rec *r, struct sv_hls_stats *out)
+{
+    *out = r->stats;
 }
 
 void

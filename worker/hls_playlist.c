@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "civil_time.h"
+#include "sv_civil_time.h"
 #include "sv_utf8.h"
 #include "url_resolve.h"
 

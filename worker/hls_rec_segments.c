@@ -30,14 +30,15 @@ sv_hls_rec_seg_remove(struct sv_hls_rec *r, size_t i)
 /* When the queue is full (downloads cannot keep up) the oldest waiting
  * segment is given up: staying at the live edge loses less. */
 bool
-sv_hls_rec_enqueue(struct sv_hls_rec *r, const struct sv_hls_segment *s)
+sv_hls_rec_enqueue(struct sv_hls_rec *r, const struct sv_hls_segment *s,
+                   int64_t file)
 {
     char *uri;
 
     if (r->n_queue == SV_HLS_QUEUE_MAX) {
         for (size_t i = 0; i < r->n_queue; i++) {
             if (r->queue[i].x == NULL) {
-                sv_hls_rec_discontinuity(r, r->queue[i].seq + 1,
+                sv_hls_rec_discontinuity(r, r->queue[i].file + 1,
                                          "queue full");
                 sv_hls_rec_seg_remove(r, i);
                 r->stats.lost++;
@@ -54,13 +55,15 @@ sv_hls_rec_enqueue(struct sv_hls_rec *r, const struct sv_hls_segment *s)
         return false;
     }
     r->queue[r->n_queue++] = (struct sv_hls_seg) {
-        .seq = s->sequence, .uri = uri, .duration_s = s->duration_s,
+        .seq = s->sequence, .file = file, .uri = uri,
+        .duration_s = s->duration_s,
     };
     return true;
 }
 
 static void
-written(struct sv_hls_rec *r, const struct sv_hls_seg *s, long long bytes)
+written(struct sv_hls_rec *r, const struct sv_hls_seg *s, long long bytes,
+        int64_t now)
 {
     r->stats.segments++;
     r->stats.bytes += bytes;
@@ -68,11 +71,18 @@ written(struct sv_hls_rec *r, const struct sv_hls_seg *s, long long bytes)
     if (r->stats.first_sequence < 0) {
         r->stats.first_sequence = s->seq;
     }
-    if (s->seq > r->stats.last_sequence) {
+    /* The source's numbers may have restarted; the files' have not. */
+    if (s->file > r->written_file) {
+        r->written_file = s->file;
         r->stats.last_sequence = s->seq;
     }
+    r->last_write_ms = now;
+    if (r->max_bytes > 0 && r->stats.bytes >= r->max_bytes) {
+        sv_hls_rec_full(r, SV_HLS_END_SIZE);
+    }
     sv_log(SV_LOG_DEBUG, "segment written", SV_STR("dir", r->out_dir),
-           SV_INT("sequence", s->seq), SV_INT("bytes", bytes));
+           SV_INT("sequence", s->seq), SV_INT("file", s->file),
+           SV_INT("bytes", bytes));
 }
 
 /* The download of queue[i] failed with status: try again or give up. */
@@ -91,7 +101,7 @@ failed(struct sv_hls_rec *r, size_t i, long status, const char *err,
                SV_INT("sequence", s->seq), SV_STR("error", err),
                SV_INT("attempts", s->attempts));
         r->stats.lost++;
-        sv_hls_rec_discontinuity(r, s->seq + 1, "lost");
+        sv_hls_rec_discontinuity(r, s->file + 1, "lost");
         sv_hls_rec_seg_remove(r, i);
         return;
     }
@@ -137,14 +147,14 @@ sv_hls_rec_segment_done(struct sv_hls_rec *r, struct sv_hls_xfer *x,
     if (ok) {
         long long bytes = x->bytes;
 
-        if (!sv_hls_part_commit(r->dir_fd, r->out_dir, x->seq, &x->fd, err,
+        if (!sv_hls_part_commit(r->dir_fd, r->out_dir, x->file, &x->fd, err,
                                 sizeof(err))) {
             sv_hls_rec_xfer_free(r, x, false);
             sv_hls_rec_end(r, SV_HLS_END_FAILED, err);
             return;
         }
         sv_hls_rec_xfer_free(r, x, true);
-        written(r, &r->queue[i], bytes);
+        written(r, &r->queue[i], bytes, now);
         sv_hls_rec_seg_remove(r, i);
         return;
     }

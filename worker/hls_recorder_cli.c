@@ -227,7 +227,9 @@ start_jobs(struct sv_hls_engine *e, const struct sv_cli *cli,
     for (size_t i = 0; i < n; i++) {
         struct sv_hls_source src = {
             .playlist_url = jobs[i].url, .out_dir = jobs[i].dir,
-            .duration_s = cli->duration_s, .user = &jobs[i],
+            .duration_s = cli->duration_s, .grace_s = cli->grace_s,
+            .stall_s = cli->stall_s, .max_bytes = cli->max_bytes,
+            .resume = cli->resume, .user = &jobs[i],
             .twitch = {
                 .login = jobs[i].login, .quality = cli->quality,
                 .gql_url = getenv("STREAMVAULT_TWITCH_GQL_URL"),

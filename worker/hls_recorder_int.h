@@ -23,6 +23,7 @@ struct sv_twitch_rec;
 
 struct sv_hls_seg {
     int64_t             seq;
+    int64_t             file;           /* its file number */
     char               *uri;
     double              duration_s;
     unsigned            attempts;
@@ -36,14 +37,22 @@ struct sv_hls_rec {
     char                 *url, *out_dir, *proxy;
     int                   dir_fd;
     double                duration_s;
-    int64_t               grace_ms;
+    int64_t               grace_ms, stall_ms, max_bytes;
     void                 *user;
-    struct sv_twitch_rec *tw;           /* until the variant is known */
+    struct sv_twitch_rec *tw;           /* a Twitch source */
+    bool                  resolving;    /* tw: the variant is resolved
+                                         * before the next poll */
 
     struct sv_hls_cursor  cursor;
     int64_t               window_first; /* MEDIA-SEQUENCE last seen */
+    int64_t               last_file;    /* number taken, -1: none */
+    int64_t               written_file; /* the highest written, -1 */
+    int64_t               offset;       /* file number - sequence */
+    bool                  live_seen;    /* segments taken, or resumed */
+    int64_t               last_write_ms;    /* or the start */
     double                taken_s;
     bool                  endlist, full, stopping, ended;
+    enum sv_hls_end       full_why;     /* with full */
     enum sv_hls_end       why;
     char                  error[256];
 
@@ -94,15 +103,19 @@ void sv_hls_rec_end(struct sv_hls_rec *r, enum sv_hls_end why,
 /* post: NULL for a GET (hls_xfer.h). */
 struct sv_hls_xfer *sv_hls_rec_xfer_start(struct sv_hls_rec *r,
                                           const char *url, bool segment,
-                                          int64_t seq,
+                                          int64_t file,
                                           const struct sv_hls_post *post);
 void sv_hls_rec_xfer_free(struct sv_hls_rec *r, struct sv_hls_xfer *x,
                           bool keep_part);
-void sv_hls_rec_discontinuity(struct sv_hls_rec *r, int64_t seq,
+void sv_hls_rec_discontinuity(struct sv_hls_rec *r, int64_t file,
                               const char *why);
+/* No more segments are taken; the recording ends why once the queued ones
+ * are written. */
+void sv_hls_rec_full(struct sv_hls_rec *r, enum sv_hls_end why);
 
 /* hls_rec_segments.c */
-bool sv_hls_rec_enqueue(struct sv_hls_rec *r, const struct sv_hls_segment *s);
+bool sv_hls_rec_enqueue(struct sv_hls_rec *r, const struct sv_hls_segment *s,
+                        int64_t file);
 void sv_hls_rec_seg_remove(struct sv_hls_rec *r, size_t i);
 void sv_hls_rec_segment_done(struct sv_hls_rec *r, struct sv_hls_xfer *x,
                              CURLcode rc, int64_t now);
@@ -110,6 +123,6 @@ void sv_hls_rec_segment_done(struct sv_hls_rec *r, struct sv_hls_xfer *x,
 /* hls_rec_playlist.c */
 void sv_hls_rec_playlist_done(struct sv_hls_rec *r, CURLcode rc, int64_t now);
 void sv_hls_rec_playlist_failed(struct sv_hls_rec *r, const char *err,
-                                int64_t now);
+                                bool gone, int64_t now);
 
 #endif /* SV_HLS_RECORDER_INT_H */

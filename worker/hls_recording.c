@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "hls_fetch.h"
 #include "hls_segment_file.h"
 #include "log.h"
@@ -52,8 +53,19 @@ source_ok(const struct sv_hls_source *src, char *err, size_t errlen)
                  "socks5h");
         return false;
     }
-    if (!(src->duration_s >= 0) || !(src->grace_s >= 0)) {
-        snprintf(err, errlen, "a negative duration");
+    if (!(src->duration_s >= 0) || !(src->grace_s >= 0)
+        || !(src->stall_s >= 0) || src->max_bytes < 0) {
+        snprintf(err, errlen, "a negative duration or size");
+        return false;
+    }
+    if (src->grace_s > SV_HLS_WAIT_S_MAX || src->stall_s > SV_HLS_WAIT_S_MAX) {
+        snprintf(err, errlen, "grace and stall periods are at most 31 days");
+        return false;
+    }
+    if (src->resume_after && (src->after_sequence < 0
+                              || src->after_sequence > SV_HLS_SEQUENCE_MAX)) {
+        snprintf(err, errlen, "the sequence to continue after is out of "
+                 "range");
         return false;
     }
     if (src->out_dir == NULL || src->out_dir[0] == '\0') {
@@ -91,9 +103,15 @@ sv_hls_rec_new(struct sv_hls_engine *e, const struct sv_hls_source *src,
         }
     }
     r->dir_fd = open(src->out_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (r->dir_fd < 0) {
-        snprintf(err, errlen, "cannot open %s: %s", src->out_dir,
-                 strerror(errno));
+    if (r->dir_fd < 0
+        || !sv_hls_folder_open(r->dir_fd, src->out_dir, &r->last_file,
+                               &r->offset, err, errlen)) {
+        if (r->dir_fd < 0) {
+            snprintf(err, errlen, "cannot open %s: %s", src->out_dir,
+                     strerror(errno));
+        } else {
+            close(r->dir_fd);
+        }
         sv_twitch_rec_free(r->tw);
         free(r);
         return NULL;
@@ -112,14 +130,27 @@ sv_hls_rec_new(struct sv_hls_engine *e, const struct sv_hls_source *src,
     r->duration_s = src->duration_s;
     r->grace_ms = (int64_t) ((src->grace_s > 0 ? src->grace_s
                               : SV_HLS_GRACE_S_DEFAULT) * 1000.0);
+    r->stall_ms = (int64_t) (src->stall_s * 1000.0);
+    r->max_bytes = src->max_bytes;
     r->user = src->user;
+    r->resolving = r->tw != NULL;
     r->cursor = (struct sv_hls_cursor) SV_HLS_CURSOR_INIT;
+    if (src->resume_after) {
+        sv_hls_cursor_prime(&r->cursor, src->after_sequence);
+    } else if (src->resume && r->last_file >= 0) {
+        sv_hls_cursor_prime(&r->cursor, r->last_file - r->offset);
+    }
+    r->live_seen = src->resume_after || (src->resume && r->last_file >= 0);
+    r->last_write_ms = sv_monotonic_ms();
+    r->written_file = -1;
     r->window_first = -1;
     r->failing_since_ms = -1;
     r->stats.first_sequence = -1;
     r->stats.last_sequence = -1;
     sv_log(SV_LOG_INFO, "recording started", SV_STR("dir", r->out_dir),
-           SV_STR("url", r->url), SV_STR("twitch", src->twitch.login));
+           SV_STR("url", r->url), SV_STR("twitch", src->twitch.login),
+           SV_INT("after_sequence", r->cursor.last_taken),
+           SV_INT("last_file", r->last_file));
     return r;
 }
 
@@ -172,10 +203,10 @@ sv_hls_rec_end(struct sv_hls_rec *r, enum sv_hls_end why, const char *error)
  * limits. */
 struct sv_hls_xfer *
 sv_hls_rec_xfer_start(struct sv_hls_rec *r, const char *url, bool segment,
-                      int64_t seq, const struct sv_hls_post *post)
+                      int64_t file, const struct sv_hls_post *post)
 {
     struct sv_hls_xfer *x = sv_hls_xfer_start(r->e->multi, r, r->dir_fd, url,
-                                              r->proxy, segment, seq, post);
+                                              r->proxy, segment, file, post);
 
     if (x != NULL && segment) {
         r->active++;
@@ -195,14 +226,23 @@ sv_hls_rec_xfer_free(struct sv_hls_rec *r, struct sv_hls_xfer *x,
     sv_hls_xfer_free(x, keep_part);
 }
 
-/* Counts a discontinuity before seq and notes it in .discontinuities. */
+/* Counts a discontinuity before file and notes it in .discontinuities. */
 void
-sv_hls_rec_discontinuity(struct sv_hls_rec *r, int64_t seq, const char *why)
+sv_hls_rec_discontinuity(struct sv_hls_rec *r, int64_t file, const char *why)
 {
     r->stats.discontinuities++;
-    sv_hls_discontinuity_note(r->dir_fd, seq, why);
+    sv_hls_discontinuity_note(r->dir_fd, file, why);
     sv_log(SV_LOG_INFO, "discontinuity", SV_STR("dir", r->out_dir),
-           SV_INT("sequence", seq), SV_STR("why", why));
+           SV_INT("file", file), SV_STR("why", why));
+}
+
+void
+sv_hls_rec_full(struct sv_hls_rec *r, enum sv_hls_end why)
+{
+    if (!r->full) {
+        r->full = true;
+        r->full_why = why;
+    }
 }
 
 void
@@ -210,7 +250,7 @@ sv_hls_rec_xfer_done(struct sv_hls_xfer *x, CURLcode rc, int64_t now)
 {
     if (x->segment) {
         sv_hls_rec_segment_done(x->rec, x, rc, now);
-    } else if (x->rec->tw != NULL) {
+    } else if (x->rec->resolving) {
         sv_twitch_rec_done(x->rec, rc, now);
     } else {
         sv_hls_rec_playlist_done(x->rec, rc, now);
@@ -247,12 +287,17 @@ sv_hls_rec_advance(struct sv_hls_rec *r, int64_t now)
         advance_stopping(r);
         return;
     }
-    if (r->tw != NULL) {
-        sv_twitch_rec_advance(r, now);
+    if (r->stall_ms > 0 && now - r->last_write_ms >= r->stall_ms) {
+        char why[80];
+
+        snprintf(why, sizeof(why), "no segment for %.1f s",
+                 (double) (now - r->last_write_ms) / 1000.0);
+        sv_hls_rec_end(r, SV_HLS_END_STALLED, why);
         return;
     }
     if (r->pl == NULL && !r->endlist && !r->full && now >= r->next_poll_ms) {
-        r->pl = sv_hls_rec_xfer_start(r, r->url, false, 0, NULL);
+        r->pl = r->resolving ? sv_twitch_rec_start(r)
+                : sv_hls_rec_xfer_start(r, r->url, false, 0, NULL);
         if (r->pl == NULL) {
             sv_hls_rec_end(r, SV_HLS_END_FAILED, "cannot start a transfer");
             return;
@@ -266,7 +311,7 @@ sv_hls_rec_advance(struct sv_hls_rec *r, int64_t now)
             break;
         }
         if (s->x == NULL && now >= s->next_try_ms) {
-            s->x = sv_hls_rec_xfer_start(r, s->uri, true, s->seq, NULL);
+            s->x = sv_hls_rec_xfer_start(r, s->uri, true, s->file, NULL);
             if (s->x == NULL) {
                 char err[512];
 
@@ -278,8 +323,7 @@ sv_hls_rec_advance(struct sv_hls_rec *r, int64_t now)
         }
     }
     if ((r->full || r->endlist) && r->n_queue == 0 && r->pl == NULL) {
-        sv_hls_rec_end(r, r->full ? SV_HLS_END_DURATION : SV_HLS_END_ENDED,
-                       NULL);
+        sv_hls_rec_end(r, r->full ? r->full_why : SV_HLS_END_ENDED, NULL);
     }
 }
 
@@ -290,6 +334,10 @@ sv_hls_rec_next_due(const struct sv_hls_rec *r)
 
     if (r->pl == NULL && !r->endlist && !r->full && !r->stopping) {
         due = r->next_poll_ms;
+    }
+    if (r->stall_ms > 0 && !r->stopping
+        && r->last_write_ms + r->stall_ms < due) {
+        due = r->last_write_ms + r->stall_ms;
     }
     if (r->active < SV_HLS_PARALLEL_PER_REC) {
         for (size_t i = 0; i < r->n_queue; i++) {

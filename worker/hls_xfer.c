@@ -52,7 +52,7 @@ sv_hls_xfer_free(struct sv_hls_xfer *x, bool keep_part)
         close(x->fd);
     }
     if (x->segment && !keep_part) {
-        sv_hls_part_discard(x->dir_fd, x->seq);
+        sv_hls_part_discard(x->dir_fd, x->file);
     }
     free(x->text.data);
     free(x);
@@ -61,7 +61,7 @@ sv_hls_xfer_free(struct sv_hls_xfer *x, bool keep_part)
 struct sv_hls_xfer *
 sv_hls_xfer_start(CURLM *multi, struct sv_hls_rec *rec, int dir_fd,
                   const char *url, const char *proxy, bool segment,
-                  int64_t seq, const struct sv_hls_post *post)
+                  int64_t file, const struct sv_hls_post *post)
 {
     struct sv_hls_xfer *x = calloc(1, sizeof(*x));
 
@@ -72,11 +72,11 @@ sv_hls_xfer_start(CURLM *multi, struct sv_hls_rec *rec, int dir_fd,
     x->multi = multi;
     x->dir_fd = dir_fd;
     x->segment = segment;
-    x->seq = seq;
+    x->file = file;
     x->fd = -1;
     x->text.max = SV_HLS_TEXT_MAX;
     if (segment) {
-        x->fd = sv_hls_part_open(dir_fd, seq);
+        x->fd = sv_hls_part_open(dir_fd, file);
         if (x->fd < 0) {
             free(x);
             return NULL;

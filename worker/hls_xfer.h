@@ -21,7 +21,7 @@ struct sv_hls_xfer {
     int                   dir_fd;       /* the recording's folder */
     CURL                 *easy;
     bool                  segment;
-    int64_t               seq;          /* segment */
+    int64_t               file;         /* segment: its file number */
     int                   fd;           /* its .part file, -1 */
     long long             bytes;
     bool                  write_failed;
@@ -40,13 +40,13 @@ struct sv_hls_post {
     size_t                max;
 };
 
-/* Starts GETting url on multi (a segment into seq's .part file under
+/* Starts GETting url on multi (a segment into file's .part file under
  * dir_fd), or POSTing when post is given; NULL with errno when the file or
  * the transfer cannot start. */
 struct sv_hls_xfer *sv_hls_xfer_start(CURLM *multi, struct sv_hls_rec *rec,
                                       int dir_fd, const char *url,
                                       const char *proxy, bool segment,
-                                      int64_t seq,
+                                      int64_t file,
                                       const struct sv_hls_post *post);
 
 /* Ends a transfer; a segment's .part file is removed unless kept. */

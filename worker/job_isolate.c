@@ -92,6 +92,8 @@ reset_process_state(void)
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     setrlimit(RLIMIT_CORE, &no_core);
+    /* The recorder's engine is the parent's: a child never drives it. */
+    sv_wait_set_driver(NULL, NULL);
 }
 
 /* Never returns; _exit, so nothing of the parent's (stdio buffers, atexit

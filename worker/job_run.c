@@ -149,6 +149,7 @@ run_handler(const struct sv_job_summary *job, struct lease *l, char *why,
     } else {
         run.pg = l->pg;
         run.queue = l->q;
+        run.recorder = l->runner->recorder;
         rc = spec.type->run(spec.payload, &run, why, whylen);
     }
     sv_job_spec_free(&spec);

@@ -18,6 +18,7 @@ struct sv_job_runner {
     unsigned     lease_seconds;
     void       (*while_running)(void *ctx);
     void        *ctx;
+    struct sv_recorder *recorder;   /* for record jobs; NULL: none */
 };
 
 /* *ran says whether there was a job. */

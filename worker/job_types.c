@@ -14,6 +14,7 @@
 #include "job_noop.h"
 #include "job_postprocess.h"
 #include "job_probe.h"
+#include "job_record.h"
 #include "job_remux.h"
 #include "job_retention.h"
 #include "job_thumbnails.h"
@@ -48,6 +49,8 @@ static const struct sv_job_type job_types[] = {
       .time_limit_s = SV_ARTWORK_TIME_LIMIT_S },
     { .name = "retention", .validate = sv_job_retention_validate,
       .run = sv_job_retention_run },
+    { .name = "record", .validate = sv_job_record_validate,
+      .run = sv_job_record_run },
 };
 
 const struct sv_job_type *

@@ -18,6 +18,7 @@
 #include <yajl/yajl_tree.h>
 
 struct sv_queue;
+struct sv_recorder;
 
 /* What a handler gets besides its payload. */
 struct sv_job_run {
@@ -26,8 +27,9 @@ struct sv_job_run {
     long long    recording_id;      /* the job's recording_id, 0: none */
     /* The worker's connections, for handlers that are not isolated (NULL
      * in a child): PostgreSQL, and the queue to submit jobs to. */
-    PGconn          *pg;
-    struct sv_queue *queue;
+    PGconn             *pg;
+    struct sv_queue    *queue;
+    struct sv_recorder *recorder;   /* the worker's recordings */
     /* Called at least every few hundred ms while a handler waits or works:
      * extends the lease; false means stop now (shutdown or lease lost). */
     bool       (*keep_alive)(void *ctx);

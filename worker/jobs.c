@@ -14,6 +14,7 @@
 #include "job_sync.h"
 #include "log.h"
 #include "retention_schedule.h"
+#include "schedule_fire.h"
 
 /* Idle, the queue is looked at this often (new inbox items, due retries,
  * API requests); busy, at once. */
@@ -106,6 +107,7 @@ sv_jobs_step(struct sv_jobs *j, PGconn *pg, redisContext *redis,
     if (r == SV_REDIS_OK) {
         r = sv_retention_schedule(q, pg, err, errlen);
     }
+    sv_schedule_fire(pg);
     if (r == SV_REDIS_OK && now >= j->next_reap_ms) {
         j->next_reap_ms = now + REAP_INTERVAL_MS;
         r = move(q, pg, SV_QS_REAP, &busy, err, errlen);
@@ -124,6 +126,7 @@ sv_jobs_step(struct sv_jobs *j, PGconn *pg, redisContext *redis,
             .worker_id = cfg->worker_id,
             .lease_seconds = cfg->job_lease_seconds,
             .while_running = j->while_running, .ctx = j->while_running_ctx,
+            .recorder = j->recorder,
         };
 
         r = sv_job_run_next(q, pg, &runner, &ran, err, errlen);

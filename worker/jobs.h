@@ -30,6 +30,7 @@ struct sv_jobs {
      * every few hundred ms at most, must not drop the connections. */
     void                   (*while_running)(void *ctx);
     void                    *while_running_ctx;
+    struct sv_recorder      *recorder;      /* given to record jobs */
 };
 
 /* A new Redis connection: load the scripts, return an unfinished inbox

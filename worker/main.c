@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "av_rec_cli.h"
+#include "chat_cli.h"
 #include "cli.h"
 #include "config_load.h"
 #include "daemon.h"
@@ -43,6 +45,10 @@ main(int argc, char **argv)
     case SV_MODE_RECORD_HLS:
         /* No config file, database or Redis: a diagnostic on its own. */
         return sv_run_record_hls(&cli);
+    case SV_MODE_RECORD_URL:
+        return sv_run_record_url(&cli);
+    case SV_MODE_RECORD_CHAT:
+        return sv_run_record_chat(&cli);
     default:
         break;
     }

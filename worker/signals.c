@@ -12,6 +12,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stddef.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
 
 #include "clock.h"
 
@@ -21,6 +23,14 @@ static volatile sig_atomic_t reopen_requested;
 
 /* The signal mask while waiting: the original one, our signals unblocked. */
 static sigset_t wait_mask;
+
+/* Readable while one of our signals is pending (never read: ppoll delivers
+ * the signal to its handler, which clears it). */
+static int signal_fd = -1;
+
+static sv_wait_driver  driver;
+static void           *driver_ctx;
+static bool            driving;
 
 static const int handled_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGUSR1 };
 #define HANDLED_COUNT  (sizeof(handled_signals) / sizeof(handled_signals[0]))
@@ -68,7 +78,27 @@ sv_signals_install(void)
         }
     }
 
+    if (signal_fd < 0) {
+        signal_fd = signalfd(-1, &handled, SFD_NONBLOCK | SFD_CLOEXEC);
+        if (signal_fd < 0) {
+            return -1;
+        }
+    }
+
     return sigaction(SIGPIPE, &ignore, NULL);
+}
+
+int
+sv_signal_fd(void)
+{
+    return signal_fd;
+}
+
+void
+sv_wait_set_driver(sv_wait_driver fn, void *ctx)
+{
+    driver = fn;
+    driver_ctx = ctx;
 }
 
 int
@@ -108,6 +138,18 @@ sv_wait_fd(int fd, short events, int64_t timeout_ms)
 
     if (timeout_ms < 0) {
         timeout_ms = 0;
+    }
+    if (driver != NULL && !driving) {
+        int driven;
+
+        driving = true;
+        driven = driver(driver_ctx, fd, events, timeout_ms);
+        driving = false;
+        /* What the driver's wait saw pending reaches the handlers now. */
+        timeout.tv_sec = 0;
+        timeout.tv_nsec = 0;
+        ppoll(NULL, 0, &timeout, &wait_mask);
+        return driven;
     }
     timeout.tv_sec = timeout_ms / 1000;
     timeout.tv_nsec = (timeout_ms % 1000) * 1000000;

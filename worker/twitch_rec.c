@@ -133,36 +133,32 @@ sv_twitch_rec_free(struct sv_twitch_rec *t)
     free(t);
 }
 
-/* The GQL request, in the playlist transfer's place: a bounded POST. */
-static bool
-start_gql(struct sv_hls_rec *r)
+/* The GQL request is a bounded POST. */
+struct sv_hls_xfer *
+sv_twitch_rec_start(struct sv_hls_rec *r)
 {
     struct sv_twitch_rec     *t = r->tw;
     const struct sv_hls_post  post = { .headers = t->headers, .body = t->body,
                                        .max = SV_TWITCH_GQL_MAX };
 
-    r->pl = sv_hls_rec_xfer_start(r, t->gql_url, false, 0, &post);
-    return r->pl != NULL;
+    if (t->token.value == NULL) {
+        return sv_hls_rec_xfer_start(r, t->gql_url, false, 0, &post);
+    }
+    return sv_hls_rec_xfer_start(r, t->usher_req, false, 0, NULL);
 }
 
-void
-sv_twitch_rec_advance(struct sv_hls_rec *r, int64_t now)
+/* Offline: the end of a recording that has taken nothing yet; one that
+ * has waits for the stream within the grace period. */
+static void
+offline(struct sv_hls_rec *r, int64_t now)
 {
-    struct sv_twitch_rec *t = r->tw;
-    bool                  ok;
-
-    if (r->pl != NULL || now < r->next_poll_ms) {
+    sv_log(SV_LOG_INFO, "twitch channel offline", SV_STR("dir", r->out_dir),
+           SV_STR("login", r->tw->login));
+    if (!r->live_seen) {
+        sv_hls_rec_end(r, SV_HLS_END_ENDED, "offline");
         return;
     }
-    if (t->token.value == NULL) {
-        ok = start_gql(r);
-    } else {
-        r->pl = sv_hls_rec_xfer_start(r, t->usher_req, false, 0, NULL);
-        ok = r->pl != NULL;
-    }
-    if (!ok) {
-        sv_hls_rec_end(r, SV_HLS_END_FAILED, "cannot start a transfer");
-    }
+    sv_hls_rec_playlist_failed(r, "offline", true, now);
 }
 
 /* A refusal no retry can change (a bad Client-ID or OAuth token). */
@@ -190,19 +186,17 @@ gql_done(struct sv_hls_rec *r, struct sv_hls_xfer *x, bool ok,
         if (refused_for_good(r->last_status)) {
             sv_hls_rec_end(r, SV_HLS_END_FAILED, err);
         } else {
-            sv_hls_rec_playlist_failed(r, err, now);
+            sv_hls_rec_playlist_failed(r, err, false, now);
         }
         return;
     }
     if (a == SV_TWITCH_OFFLINE) {
-        sv_log(SV_LOG_INFO, "twitch channel offline",
-               SV_STR("dir", r->out_dir), SV_STR("login", t->login));
-        sv_hls_rec_end(r, SV_HLS_END_ENDED, "offline");
+        offline(r, now);
         return;
     }
     if (a == SV_TWITCH_BAD) {
         snprintf(err, sizeof(err), "GQL: %s", aerr);
-        sv_hls_rec_playlist_failed(r, err, now);
+        sv_hls_rec_playlist_failed(r, err, false, now);
         return;
     }
     free(t->usher_req);
@@ -215,7 +209,8 @@ gql_done(struct sv_hls_rec *r, struct sv_hls_xfer *x, bool ok,
     r->next_poll_ms = now;
 }
 
-/* The variant for the quality becomes the recording's playlist. */
+/* The variant for the quality becomes the recording's playlist (again,
+ * after a reconnect: a new URL, maybe a new stream instance). */
 static void
 take_variant(struct sv_hls_rec *r, const struct sv_hls_playlist *pl,
              int64_t now)
@@ -239,6 +234,7 @@ take_variant(struct sv_hls_rec *r, const struct sv_hls_playlist *pl,
                        "not http or https");
         return;
     }
+    free(r->url);
     r->url = strdup(pl->variants[i].uri);
     if (r->url == NULL) {
         sv_hls_rec_end(r, SV_HLS_END_FAILED, "out of memory");
@@ -247,11 +243,9 @@ take_variant(struct sv_hls_rec *r, const struct sv_hls_playlist *pl,
     sv_log(SV_LOG_INFO, "twitch variant chosen", SV_STR("dir", r->out_dir),
            SV_STR("login", t->login), SV_STR("quality", t->quality),
            SV_STR("variant", pl->variants[i].name), SV_STR("url", r->url));
-    sv_twitch_rec_free(t);
-    r->tw = NULL;
+    /* Failing until the playlist itself answers. */
+    r->resolving = false;
     r->next_poll_ms = now;
-    r->pl_failures = 0;
-    r->failing_since_ms = -1;
 }
 
 static void
@@ -273,13 +267,11 @@ usher_done(struct sv_hls_rec *r, struct sv_hls_xfer *x, bool ok,
     }
     sv_hls_rec_xfer_free(r, x, false);
     if (!ok && r->last_status == 404) {
-        sv_log(SV_LOG_INFO, "twitch channel offline",
-               SV_STR("dir", r->out_dir), SV_STR("login", r->tw->login));
-        sv_hls_rec_end(r, SV_HLS_END_ENDED, "offline");
+        offline(r, now);
         return;
     }
     if (!ok) {
-        sv_hls_rec_playlist_failed(r, err, now);
+        sv_hls_rec_playlist_failed(r, err, false, now);
         return;
     }
     take_variant(r, &pl, now);

@@ -248,6 +248,50 @@ test_value_errors(void)
                "zeros are decimal");
 }
 
+/* The recorder's keys: unsigned ones from the table, the Twitch ones. */
+static void
+test_recorder_keys(void)
+{
+    parse("");
+    tap_ok(cfg.recorder.max_recordings == 50
+           && cfg.recorder.grace_seconds == 60
+           && cfg.recorder.stall_seconds == 300
+           && cfg.recorder.rollover_seconds == 86400
+           && cfg.recorder.rollover_mb == 0 && cfg.recorder.min_free_mb == 1024
+           && cfg.recorder.twitch_gql_url[0] == '\0',
+           "the recorder's defaults");
+    tap_is_int((long long) parse("max_recordings = 1000\n"
+                                 "recording_grace_seconds = 5\n"
+                                 "recording_stall_seconds = 10\n"
+                                 "recording_rollover_seconds = 60\n"
+                                 "recording_rollover_mb = 2048\n"
+                                 "min_free_mb = 0\n"
+                                 "twitch_gql_url = http://127.0.0.1:9/gql\n"
+                                 "twitch_usher_url = https://u.example\n"
+                                 "twitch_oauth_token = abc_DEF-123\n"), 0,
+               "every recorder key");
+    tap_ok(cfg.recorder.max_recordings == 1000
+           && cfg.recorder.grace_seconds == 5
+           && cfg.recorder.stall_seconds == 10
+           && cfg.recorder.rollover_seconds == 60
+           && cfg.recorder.rollover_mb == 2048 && cfg.recorder.min_free_mb == 0,
+           "the unsigned ones land in their fields");
+    tap_is_str(cfg.recorder.twitch_gql_url, "http://127.0.0.1:9/gql",
+               "twitch_gql_url");
+    tap_is_str(cfg.recorder.twitch_oauth_token, "abc_DEF-123",
+               "twitch_oauth_token");
+    rejects("max_recordings = 0\n", "w.conf:1: max_recordings: 0 is out of "
+            "range (1..1000)", "max_recordings: 0");
+    rejects("recording_stall_seconds = 9\n", "w.conf:1: "
+            "recording_stall_seconds: 9 is out of range (10..86400)",
+            "recording_stall_seconds: below 10");
+    rejects("twitch_usher_url = ftp://x\n", "w.conf:1: twitch_usher_url: "
+            "must be an http:// or https:// URL", "twitch_usher_url: ftp");
+    rejects("twitch_oauth_token = a b\n", "w.conf:1: twitch_oauth_token: a "
+            "Twitch token is letters, digits, _ and -",
+            "twitch_oauth_token: a space");
+}
+
 static void
 test_many_problems(void)
 {
@@ -419,6 +463,7 @@ main(void)
     test_good_file();
     test_syntax_errors();
     test_value_errors();
+    test_recorder_keys();
     test_many_problems();
     test_environment();
     test_hostname_default();

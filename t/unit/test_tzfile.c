@@ -1,30 +1,21 @@
 /*
- * Time zones (worker/tzfile.c): zone names, the TZif reader checked against
+ * Time zones (lib/sv_tz.c): zone names, the TZif reader checked against
  * glibc, local times across DST changes (sv_tz_resolve), and the civil-date
- * arithmetic underneath (worker/civil_time.c) checked against gmtime_r.
+ * arithmetic underneath (lib/sv_civil_time.c) checked against gmtime_r,
+ * ISO 8601 text, and the per-process zone cache (lib/sv_tz_cache.c).
  */
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "civil_time.h"
+#include "sv_civil_time.h"
+#include "sv_tz.h"
+#include "sv_tz_cache.h"
 #include "tap.h"
-#include "tzfile.h"
-
-/* Seconds since the epoch of a UTC "YYYY-MM-DDTHH:MM:SS". */
-static int64_t
-utc(const char *s)
-{
-    struct tm tm = { 0 };
-
-    sscanf(s, "%d-%d-%dT%d:%d:%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-           &tm.tm_hour, &tm.tm_min, &tm.tm_sec);
-    tm.tm_year -= 1900;
-    tm.tm_mon -= 1;
-    return (int64_t) timegm(&tm);
-}
+#include "utc.h"
 
 static void
 bad_zone(const char *name, const char *why)
@@ -208,6 +199,80 @@ civil(void)
                "  and is exact when exact");
 }
 
+static void
+iso8601(void)
+{
+    char out[SV_CIVIL_ISO_SIZE];
+
+    sv_civil_iso8601(utc("2026-03-29T01:00:00"), 7200, false, out);
+    tap_is_str(out, "2026-03-29T03:00:00+02:00", "ISO 8601 with an offset");
+    sv_civil_iso8601(utc("2026-01-01T02:15:09"), -34200, false, out);
+    tap_is_str(out, "2025-12-31T16:45:09-09:30", "  a negative one, the day "
+               "before");
+    sv_civil_iso8601(utc("1969-12-31T23:59:59"), 0, true, out);
+    tap_is_str(out, "1969-12-31T23:59:59Z", "  UTC, before the epoch");
+    sv_civil_iso8601(utc("9999-12-31T23:59:59"), 0, true, out);
+    tap_is_str(out, "9999-12-31T23:59:59Z", "  the last instant");
+}
+
+/* The per-process cache: hits, reloads after the TTL, refusals, bounds. */
+static void
+cache(void)
+{
+    const struct sv_tz *berlin, *again, *z;
+    char                err[256] = "", name[SV_TZ_NAME_MAX + 1];
+    int64_t             now = utc("2026-06-01T00:00:00");
+    bool                all = true;
+    int                 n = 0;
+    DIR                *dir;
+    struct dirent      *de;
+
+    berlin = sv_tz_cached("Europe/Berlin", now, err, sizeof(err));
+    again = sv_tz_cached("Europe/Berlin", now + 10, err, sizeof(err));
+    tap_ok(berlin != NULL && berlin == again, "a cached zone is used again "
+           "(%s)", err);
+    tap_is_int(berlin != NULL ? sv_tz_offset(berlin, now) : 0, 7200,
+               "  and is the zone");
+    tap_ok(sv_tz_cached("Europe/Nowhere", now, err, sizeof(err)) == NULL
+           && strstr(err, "unknown time zone") != NULL,
+           "an unknown zone is refused: %s", err);
+    tap_ok(sv_tz_cached("../etc/passwd", now, err, sizeof(err)) == NULL
+           && strstr(err, "..") != NULL, "  a path too: %s", err);
+    /* 40 zones of America/ pass through 32 slots; each answer is still
+     * its zone. */
+    dir = opendir(SV_TZ_ZONEINFO "/America");
+    while (dir != NULL && n < 40 && (de = readdir(dir)) != NULL) {
+        struct sv_tz *fresh;
+
+        snprintf(name, sizeof(name), "America/%.48s", de->d_name);
+        fresh = sv_tz_load(name, err, sizeof(err));
+        if (fresh == NULL) {
+            continue;                   /* ".", "..", folders */
+        }
+        z = sv_tz_cached(name, now + 100 + n++, err, sizeof(err));
+        all = all && z != NULL && sv_tz_offset(z, now) == sv_tz_offset(fresh,
+                                                                       now);
+        sv_tz_free(fresh);
+    }
+    if (dir != NULL) {
+        closedir(dir);
+    }
+    tap_is_int(n, 40, "40 zones to cache");
+    tap_ok(all, "more zones than slots: each answer is its zone (%s)", err);
+    z = sv_tz_cached("Europe/Berlin", now + 200, err, sizeof(err));
+    tap_ok(z != NULL && sv_tz_offset(z, now) == 7200,
+           "  and the first one, pushed out, loads again");
+    again = sv_tz_cached("Europe/Berlin", now + 200 + SV_TZ_CACHE_TTL_S, err,
+                         sizeof(err));
+    tap_ok(again != NULL && sv_tz_offset(again, now) == 7200,
+           "a zone older than the TTL is read again");
+    sv_tz_cache_clear();
+    z = sv_tz_cached("Europe/Berlin", now, err, sizeof(err));
+    tap_ok(z != NULL && sv_tz_offset(z, now) == 7200,
+           "the cache cleared, a zone loads again");
+    sv_tz_cache_clear();
+}
+
 int
 main(void)
 {
@@ -215,5 +280,7 @@ main(void)
     against_glibc();
     resolve();
     civil();
+    iso8601();
+    cache();
     return tap_done();
 }

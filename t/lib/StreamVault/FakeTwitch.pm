@@ -32,6 +32,11 @@ package StreamVault::FakeTwitch;
 #   [offline => S]     the stream ends after the segment before it (ENDLIST, usher 404,
 #                      GQL null); after S seconds a new instance starts with the rest of
 #                      the script (S undef: stays offline until start_channel)
+#   [stall => S]       no segment for S seconds after the one before it: the playlist
+#                      answers without new segments (no ENDLIST), then the stream goes on
+#
+# live_playlist_url($login) is one URL for whichever instance is live (like a restream
+# server's): a new instance there restarts its MEDIA-SEQUENCE in the same playlist.
 #
 # Segment bytes: content segment c (numbered from 0 per instance) is pool
 # segment c % pool with its timestamps moved so that its first video PTS is
@@ -133,6 +138,12 @@ sub media_playlist_url {
     return "$self->{url}$self->{media_path}/" . lc($login) . "/$instance/" . ($quality // $SOURCE) . '.m3u8';
 }
 
+# The current instance's playlist, whichever it is (404 while offline).
+sub live_playlist_url {
+    my ($self, $login, $quality) = @_;
+    return "$self->{url}$self->{media_path}/" . lc($login) . '/live/' . ($quality // $SOURCE) . '.m3u8';
+}
+
 sub segment_url {
     my ($self, $login, $instance, $quality, $seq) = @_;
     return "$self->{url}$self->{media_path}/" . lc($login) . "/$instance/$quality/$seq.ts";
@@ -222,6 +233,15 @@ sub requests {
 # The segments served with status 200 (filters as requests: channel =>,
 # quality =>, instance =>, peer =>, ad => 0|1 ...).
 sub served { my ($self, %f) = @_; return $self->requests(kind => 'segment', status => 200, %f) }
+
+# Each segment served (status 200) once, in stream order (instance, then
+# sequence): what a recording of them holds, file by file.
+sub served_once {
+    my ($self, %f) = @_;
+    my %seen;
+    return sort { $a->{instance} <=> $b->{instance} || $a->{seq} <=> $b->{seq} }
+           grep { !$seen{"$_->{instance}/$_->{seq}"}++ } $self->served(%f);
+}
 
 # The bytes of a segment as served (not logged).
 sub segment_bytes {
@@ -318,14 +338,7 @@ my %REASON = (200 => 'OK', 400 => 'Bad Request', 401 => 'Unauthorized', 403 => '
 
 sub run {
     my ($class, $cfg, $listen) = @_;
-    $SIG{ALRM} = 'DEFAULT';
-    alarm 0;
-    my $stop = 0;
-    $SIG{TERM} = $SIG{INT} = sub { $stop = 1 };
-    $SIG{PIPE} = 'IGNORE';
-    open STDIN, '<', '/dev/null';
-    open STDOUT, '>>', "$cfg->{dir}/fake-twitch.log";
-    open STDERR, '>&', \*STDOUT;
+    my $stop = StreamVault::Test::server_child("$cfg->{dir}/fake-twitch.log");
     my $self = bless { %$cfg, log => [], n => 0, conns => {}, instance_seq => 0, cache => {} }, $class;
     $self->load_media;
     for my $login (sort keys %{ $self->{channels} }) {
@@ -341,7 +354,7 @@ sub run {
     $self->{wsel} = $wsel;
     my $parent = getppid;
     my $last_check = time;
-    while (!$stop) {
+    while (!$$stop) {
         my ($r, $w) = IO::Select->select($rsel, $wsel->count ? $wsel : undef, undef, 0.05);
         for my $fh (@{ $r // [] }) {
             if ($fh == $listen) {
@@ -486,8 +499,11 @@ sub handle {
     for my $base ($self->{usher_path}, $self->{usher_v2_path}) {
         return $self->usher($req, lc $1) if $p =~ m{^\Q$base\E/([A-Za-z0-9_]+)\.m3u8$};
     }
-    if ($p =~ m{^\Q$self->{media_path}\E/([a-z0-9_]+)/(\d+)/([a-z0-9_]+)\.m3u8$}) {
-        return $self->media_playlist($req, $1, $2, $3);
+    if ($p =~ m{^\Q$self->{media_path}\E/([a-z0-9_]+)/(\d+|live)/([a-z0-9_]+)\.m3u8$}) {
+        my ($login, $id, $quality) = ($1, $2, $3);
+        my $ch = $self->{channels}{$login};
+        $id = $ch && $ch->{cur} ? $ch->{cur}{id} : 0 if $id eq 'live';
+        return $self->media_playlist($req, $login, $id, $quality);
     }
     if ($p =~ m{^\Q$self->{media_path}\E/([a-z0-9_]+)/(\d+)/([a-z0-9_]+)/(\d+)\.ts$}) {
         return $self->segment($req, $1, $2, $3, $4);
@@ -636,7 +652,7 @@ sub start_instance {
     my $now = time;
     my $inst = { id => ++$self->{instance_seq}, t0 => $now,
                  seq0 => $o{media_sequence} // $ch->{media_sequence}, wall0 => $now,
-                 entries => [], content => 0, ad_n => 0, ended => undef };
+                 entries => [], content => 0, ad_n => 0, ended => undef, stalls => [] };
     $ch->{instances}{ $inst->{id} } = $inst;
     $ch->{cur} = $inst;
     delete $ch->{return_at};
@@ -655,16 +671,31 @@ sub end_instance {
 
 sub dur { $_[0]{segment_duration} }
 
-# When entry k is finished (listed as a regular segment).
+# When entry k is finished (listed as a regular segment): stalls at or
+# before it make it later.
 sub finish_time {
     my ($self, $inst, $k) = @_;
-    return $inst->{t0} + ($k + 1 - $self->{backlog}) * $self->dur;
+    my $t = $inst->{t0} + ($k + 1 - $self->{backlog}) * $self->dur;
+    $t += $_->[1] for grep { $_->[0] <= $k } @{ $inst->{stalls} };
+    return $t;
 }
 
-# Finished entries at $now.
+# Finished entries at $now: each stall [k, S] holds entry k and the later
+# ones back by S.
 sub finished {
     my ($self, $inst, $now) = @_;
-    my $n = $self->{backlog} + floor(($now - $inst->{t0}) / $self->dur + 1e-9);
+    my $shift = 0;
+    my $count = sub { $self->{backlog} + floor(($now - $inst->{t0} - $shift) / $self->dur + 1e-9) };
+    my $n;
+    for my $stall (@{ $inst->{stalls} }) {
+        my ($k, $s) = @$stall;
+        $n = $count->();
+        last if $n <= $k;
+        $shift += $s;
+        $n = undef;
+        if ($count->() <= $k) { $n = $k; last }
+    }
+    $n //= $count->();
     $n = 0 if $n < 0;
     $n = $inst->{ended} if defined $inst->{ended} && $n > $inst->{ended};
     return $n;
@@ -723,6 +754,9 @@ sub advance {
         } elsif ($type eq 'errors') {
             shift @{ $ch->{script} };
             $self->add_burst($ch, { %{ $arg // {} } }, $at);
+        } elsif ($type eq 'stall') {
+            shift @{ $ch->{script} };
+            push @{ $inst->{stalls} }, [ $k, $arg // 0 ];
         } elsif ($type eq 'offline') {
             shift @{ $ch->{script} };
             $self->end_instance($ch, 1);

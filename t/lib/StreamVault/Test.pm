@@ -230,6 +230,23 @@ END {
 
 sub track_child { push @children, $_[0] }
 
+# In a forked server child (a fake of the tests): none of the test's alarm,
+# SIGPIPE ignored, stdio to the log file; TERM or INT set the flag whose
+# reference is returned.
+sub server_child {
+    my ($log) = @_;
+    $SIG{ALRM} = 'DEFAULT';
+    alarm 0;
+    my $stop = 0;
+    $SIG{TERM} = $SIG{INT} = sub { $stop = 1 };
+    $SIG{PIPE} = 'IGNORE';
+    open STDIN, '<', '/dev/null';
+    open STDOUT, '>>', $log;
+    open STDERR, '>&', \*STDOUT;
+    STDOUT->autoflush(1);
+    return \$stop;
+}
+
 package StreamVault::Test::Stack;
 
 use strict;

@@ -1,15 +1,15 @@
 /*
- * Cron expressions and their run times (see cron.h).
+ * Cron expressions and their run times (see sv_cron.h).
  */
 
-#include "cron.h"
+#include "sv_cron.h"
 
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
-#include "civil_time.h"
+#include "sv_civil_time.h"
 
 /* The search ends here: 9999-12-31T23:59:59Z. */
 #define LAST_INSTANT    INT64_C(253402300799)

@@ -1,7 +1,7 @@
 /*
  * Cron expressions and their run times in an IANA time zone, for the
  * recording schedules (table schedules: cron, timezone). Pure; the zone
- * comes from sv_tz_load (tzfile.h).
+ * comes from sv_tz_load (sv_tz.h).
  *
  * Syntax: five fields "minute hour day-of-month month day-of-week" separated
  * by spaces or tabs; each a comma list of '*', 'a', 'a-b', '*' + "/n" or
@@ -14,7 +14,7 @@
  * Matching is Vixie cron's: when both day fields are restricted (neither
  * starts with '*'), a day matches if EITHER matches; otherwise both must.
  *
- * Local times become instants through the zone alone (tzfile.h: no TZ
+ * Local times become instants through the zone alone (sv_tz.h: no TZ
  * switching, any thread).
  *
  * Daylight saving time (the cronie behaviour for fixed-time jobs, which is
@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "tzfile.h"
+#include "sv_tz.h"
 
 #define SV_CRON_MAX          200        /* bytes, as schedules.cron */
 #define SV_CRON_NEVER        (-1)       /* sv_cron_next: no run ever */

@@ -1,8 +1,8 @@
 /*
- * Time zones from TZif files and their POSIX TZ footer (see tzfile.h).
+ * Time zones from TZif files and their POSIX TZ footer (see sv_tz.h).
  */
 
-#include "tzfile.h"
+#include "sv_tz.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "civil_time.h"
+#include "sv_civil_time.h"
 
 /* A hostile byte made printable for an error: ASCII as is, else \xNN. */
 static const char *

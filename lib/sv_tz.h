@@ -24,8 +24,8 @@
  * Instants are seconds since the epoch; offsets are seconds east of UTC.
  */
 
-#ifndef SV_TZFILE_H
-#define SV_TZFILE_H
+#ifndef SV_TZ_H
+#define SV_TZ_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,4 +60,4 @@ int32_t sv_tz_offset(const struct sv_tz *tz, int64_t t);
  * at most one change within a day of w. */
 int64_t sv_tz_resolve(const struct sv_tz *tz, int64_t w);
 
-#endif /* SV_TZFILE_H */
+#endif /* SV_TZ_H */

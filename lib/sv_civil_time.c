@@ -1,10 +1,11 @@
 /*
- * Civil dates (see civil_time.h).
+ * Civil dates (see sv_civil_time.h).
  */
 
-#include "civil_time.h"
+#include "sv_civil_time.h"
 
-#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 int64_t
 sv_floor_div(int64_t a, int64_t b)
@@ -61,4 +62,21 @@ sv_days_in_month(int64_t y, int m)
     bool leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
 
     return m == 2 && leap ? 29 : dim[m];
+}
+
+void
+sv_civil_iso8601(int64_t t, int32_t off, bool utc, char out[SV_CIVIL_ISO_SIZE])
+{
+    int64_t local = t + off, days = sv_floor_div(local, SV_CIVIL_DAY_S), y;
+    int     secs = (int) (local - days * SV_CIVIL_DAY_S), m, d;
+    char    zone[8] = "Z";
+
+    sv_civil_from_days(days, &y, &m, &d);
+    if (!utc) {
+        snprintf(zone, sizeof(zone), "%c%02d:%02d", off < 0 ? '-' : '+',
+                 abs(off) / 3600 % 100, abs(off) % 3600 / 60);
+    }
+    snprintf(out, SV_CIVIL_ISO_SIZE, "%04lld-%02d-%02dT%02d:%02d:%02d%s",
+             (long long) y, m, d, secs / 3600, secs % 3600 / 60, secs % 60,
+             zone);
 }

@@ -1,0 +1,718 @@
+/*
+ * The worker's recordings (see recorder.h).
+ */
+
+#include "recorder.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "disk_space.h"
+#include "hls_recorder.h"
+#include "job_mirror.h"
+#include "json.h"
+#include "log.h"
+#include "media_path.h"
+#include "recorder_db.h"
+#include "signals.h"
+
+#define REPORT_INTERVAL_MS   2000
+#define GHOSTS_INTERVAL_MS   60000
+#define SHUTDOWN_GRACE_MS    10000
+#define RESUME_MAX           1000
+#define REPORT_ITEM_MAX      96        /* bytes of one report entry */
+#define MIB                  (1024LL * 1024)
+
+/* Why this worker stopped a recording, if it did. */
+enum stop_cause { STOP_NONE, STOP_API, STOP_DISK, STOP_SHUTDOWN };
+
+struct recording {
+    struct recording    *next;
+    long long            id;
+    struct sv_hls_rec   *rec;           /* until its event is taken */
+    bool                 ended;         /* ev holds the end */
+    struct sv_hls_event  ev;
+    long long            base_bytes;    /* recorded before this run */
+    long long            base_media_ms;
+    bool                 capped;        /* the engine's limit is the
+                                         * rollover's, not the end */
+    enum stop_cause      stop;
+    long long            reported_bytes;
+    int64_t              reported_ms;
+    long long            bytes_per_s;
+};
+
+struct sv_recorder {
+    const struct sv_config  *cfg;
+    struct sv_hls_engine    *engine;
+    int                      epfd;      /* the engine's one watch fd */
+    struct recording        *list;
+    size_t                   running;   /* in the engine */
+    bool                     resumed;
+    bool                     new_events;
+    bool                     disk_low;
+    char                     disk_error[160];
+    int64_t                  next_report_ms, next_ghosts_ms;
+};
+
+struct sv_recorder *
+sv_recorder_new(const struct sv_config *cfg, char *err, size_t errlen)
+{
+    struct sv_recorder *rc = calloc(1, sizeof(*rc));
+    struct epoll_event  ev = { .events = EPOLLIN, .data.fd = sv_signal_fd() };
+
+    if (rc == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    rc->cfg = cfg;
+    /* The signals and a waiter's descriptor in one, so that libcurl's wait
+     * watches both through the one descriptor it takes. */
+    rc->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (rc->epfd < 0
+        || (ev.data.fd >= 0
+            && epoll_ctl(rc->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev) != 0)) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
+        sv_recorder_free(rc);
+        return NULL;
+    }
+    rc->engine = sv_hls_engine_new(err, errlen);
+    if (rc->engine == NULL) {
+        sv_recorder_free(rc);
+        return NULL;
+    }
+    sv_hls_engine_watch_fd(rc->engine, rc->epfd);
+    return rc;
+}
+
+void
+sv_recorder_free(struct sv_recorder *rc)
+{
+    if (rc == NULL) {
+        return;
+    }
+    sv_hls_engine_free(rc->engine);
+    while (rc->list != NULL) {
+        struct recording *r = rc->list;
+
+        rc->list = r->next;
+        free(r);
+    }
+    if (rc->epfd >= 0) {
+        close(rc->epfd);
+    }
+    free(rc);
+}
+
+static struct recording *
+find(const struct sv_recorder *rc, long long id)
+{
+    for (struct recording *r = rc->list; r != NULL; r = r->next) {
+        if (r->id == id) {
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* The ended recordings' events, kept until PostgreSQL has them. */
+static void
+take_events(struct sv_recorder *rc)
+{
+    struct sv_hls_event ev;
+
+    while (sv_hls_engine_next_event(rc->engine, &ev)) {
+        struct recording *r = ev.user;
+
+        r->ev = ev;
+        r->rec = NULL;
+        r->ended = true;
+        rc->running--;
+        rc->new_events = true;
+    }
+}
+
+int
+sv_recorder_wait(void *ctx, int fd, short events, int64_t timeout_ms)
+{
+    struct sv_recorder *rc = ctx;
+    int64_t             deadline = sv_monotonic_ms() + timeout_ms;
+    struct epoll_event  want = { .data.fd = fd }, got[2];
+    bool                watched = false;
+    int                 ready = 0;
+    char                err[256];
+
+    if (fd >= 0) {
+        want.events = ((events & POLLIN) ? EPOLLIN : 0)
+                      | ((events & POLLOUT) ? EPOLLOUT : 0);
+        watched = epoll_ctl(rc->epfd, EPOLL_CTL_ADD, fd, &want) == 0;
+    }
+    for (;;) {
+        int64_t left = deadline - sv_monotonic_ms();
+        int     n;
+
+        if (sv_hls_engine_step(rc->engine, (int) (left < 0 ? 0
+                                                  : left > INT_MAX ? INT_MAX
+                                                  : left),
+                               err, sizeof(err)) < 0) {
+            /* Cannot happen short of memory exhaustion; do not spin. */
+            sv_log(SV_LOG_ERROR, "the recording engine failed",
+                   SV_STR("error", err));
+            poll(NULL, 0, left > 0 ? (int) (left < 1000 ? left : 1000) : 0);
+        }
+        take_events(rc);
+        n = epoll_wait(rc->epfd, got, 2, 0);
+        for (int i = 0; i < n; i++) {
+            if (fd >= 0 && got[i].data.fd == fd) {
+                ready = 1;
+            }
+        }
+        if (n != 0 || rc->new_events || sv_monotonic_ms() >= deadline) {
+            break;
+        }
+    }
+    if (watched) {
+        epoll_ctl(rc->epfd, EPOLL_CTL_DEL, fd, NULL);
+    } else if (fd >= 0) {
+        struct pollfd pfd = { .fd = fd, .events = events };
+
+        ready = poll(&pfd, 1, 0) > 0;
+    }
+    return ready;
+}
+
+/* --- starting ------------------------------------------------------------ */
+
+static const char *
+or_null(const char *s)
+{
+    return s[0] != '\0' ? s : NULL;
+}
+
+static void
+add(struct sv_recorder *rc, struct recording *r)
+{
+    r->next = rc->list;
+    rc->list = r;
+}
+
+/* The recording c, claimed, goes to the engine; after (a rollover's) the
+ * sequence to continue after, or NULL. False with the reason. */
+static bool
+begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
+      const int64_t *after, struct recording **out, char *err,
+      size_t errlen)
+{
+    const struct sv_recorder_config *cfg = &rc->cfg->recorder;
+    char                             dir[PATH_MAX];
+    double                           roll_s, left_s = c->duration_left_s;
+    long long                        roll_bytes = 0;
+    struct recording                *r;
+    bool                             twitch = c->twitch_login[0] != '\0';
+
+    *out = NULL;
+    if (!twitch && strncmp(c->source_url, "http://", 7) != 0
+        && strncmp(c->source_url, "https://", 8) != 0) {
+        snprintf(err, errlen, "this worker records Twitch channels and HLS "
+                 "over http(s) only");
+        return false;
+    }
+    if (!sv_media_prepare_output(c->raw_dir, dir, err, errlen)) {
+        return false;
+    }
+    r = calloc(1, sizeof(*r));
+    if (r == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    r->id = c->id;
+    r->base_bytes = c->bytes;
+    r->base_media_ms = c->media_ms;
+    r->reported_bytes = c->bytes;
+    r->reported_ms = sv_monotonic_ms();
+    *out = r;
+
+    /* Parts roll over at rollover_seconds of media, counted from the
+     * part's start (a resumed part has some already). */
+    roll_s = (double) cfg->rollover_seconds - (double) c->media_ms / 1000.0;
+    if (roll_s < 1) {
+        roll_s = 1;
+    }
+    if (cfg->rollover_mb > 0) {
+        roll_bytes = (long long) cfg->rollover_mb * MIB - c->bytes;
+        roll_bytes = roll_bytes < MIB ? MIB : roll_bytes;
+    }
+    if (left_s == 0) {
+        /* Its duration was reached before a restart: it is over. */
+        r->ended = true;
+        r->ev.why = SV_HLS_END_DURATION;
+        r->ev.stats.first_sequence = r->ev.stats.last_sequence = -1;
+        rc->new_events = true;
+        add(rc, r);
+        return true;
+    }
+    r->capped = left_s < 0 || left_s > roll_s || roll_bytes > 0;
+
+    struct sv_hls_source src = {
+        .playlist_url = twitch ? NULL : c->source_url,
+        .twitch = {
+            .login = twitch ? c->twitch_login : NULL,
+            .quality = or_null(c->quality),
+            .gql_url = or_null(cfg->twitch_gql_url),
+            .usher_url = or_null(cfg->twitch_usher_url),
+            .oauth = or_null(cfg->twitch_oauth_token),
+        },
+        .out_dir = dir,
+        .duration_s = left_s < 0 || left_s > roll_s ? roll_s : left_s,
+        .max_bytes = roll_bytes,
+        .proxy = or_null(c->proxy),
+        .grace_s = cfg->grace_seconds,
+        .stall_s = cfg->stall_seconds,
+        .resume = c->resume,
+        .resume_after = after != NULL,
+        .after_sequence = after != NULL ? *after : 0,
+        .user = r,
+    };
+
+    r->rec = sv_hls_engine_add(rc->engine, &src, err, errlen);
+    if (r->rec == NULL) {
+        free(r);
+        *out = NULL;
+        return false;
+    }
+    rc->running++;
+    add(rc, r);
+    sv_log(SV_LOG_INFO, "recording", SV_INT("recording", c->id),
+           SV_STR("dir", c->raw_dir),
+           SV_STR("twitch", or_null(c->twitch_login)),
+           SV_STR("url", or_null(c->source_url)),
+           SV_STR("resume", c->resume ? "yes" : "no"));
+    return true;
+}
+
+/* A claimed recording that cannot be recorded fails with the reason. */
+static void
+refuse(struct sv_recorder *rc, PGconn *pg, long long id, const char *why)
+{
+    struct sv_rec_end end = { .id = id, .why = "failed", .error = why };
+    char              outcome[16], err[256];
+
+    sv_log(SV_LOG_ERROR, "cannot record", SV_INT("recording", id),
+           SV_STR("error", why));
+    if (!sv_recdb_finish(pg, rc->cfg->worker_id, &end, outcome,
+                         sizeof(outcome), err, sizeof(err))) {
+        sv_log(SV_LOG_WARN, "cannot record the failure of a recording",
+               SV_INT("recording", id), SV_STR("error", err));
+    }
+}
+
+/* Claims id (with after, a rollover's) and begins it; false with the
+ * reason when PostgreSQL failed. */
+static bool
+claim_and_begin(struct sv_recorder *rc, PGconn *pg, long long id,
+                const int64_t *after, char *err, size_t errlen)
+{
+    struct sv_rec_claim  c;
+    struct recording    *r;
+    bool                 got;
+    char                 why[512];
+
+    if (!sv_recdb_claim(pg, id, rc->cfg->worker_id,
+                        rc->cfg->recorder.stall_seconds, &c, &got, err,
+                        errlen)) {
+        return false;
+    }
+    if (!got) {
+        sv_log(SV_LOG_INFO, "nothing to record: the recording is over or "
+               "another worker records it", SV_INT("recording", id));
+        return true;
+    }
+    if (!begin(rc, &c, after, &r, why, sizeof(why))) {
+        refuse(rc, pg, id, why);
+    }
+    return true;
+}
+
+bool
+sv_recorder_can_start(const struct sv_recorder *rc, char *err,
+                      size_t errlen)
+{
+    if (rc->running >= rc->cfg->recorder.max_recordings) {
+        snprintf(err, errlen, "this worker records %zu streams already "
+                 "(max_recordings)", rc->running);
+        return false;
+    }
+    if (rc->disk_low) {
+        snprintf(err, errlen, "%s", rc->disk_error);
+        return false;
+    }
+    return true;
+}
+
+int
+sv_recorder_start(struct sv_recorder *rc, PGconn *pg, long long id,
+                  char *err, size_t errlen)
+{
+    if (find(rc, id) != NULL) {
+        sv_log(SV_LOG_INFO, "already recording", SV_INT("recording", id));
+        return 0;
+    }
+    if (!sv_recorder_can_start(rc, err, errlen)) {
+        return -1;
+    }
+    return claim_and_begin(rc, pg, id, NULL, err, errlen) ? 0 : -1;
+}
+
+/* The recordings this worker was running when it stopped. */
+static void
+resume_all(struct sv_recorder *rc, PGconn *pg)
+{
+    long long *ids = malloc(RESUME_MAX * sizeof(*ids));
+    size_t     n = 0;
+    char       err[512];
+
+    if (ids == NULL
+        || !sv_recdb_resumable(pg, rc->cfg->worker_id, ids, RESUME_MAX, &n,
+                               err, sizeof(err))) {
+        sv_log(SV_LOG_WARN, "cannot list the recordings to resume",
+               SV_STR("error", ids == NULL ? "out of memory" : err));
+        free(ids);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (find(rc, ids[i]) == NULL
+            && !claim_and_begin(rc, pg, ids[i], NULL, err, sizeof(err))) {
+            sv_log(SV_LOG_WARN, "cannot resume a recording",
+                   SV_INT("recording", ids[i]), SV_STR("error", err));
+            free(ids);
+            return;
+        }
+    }
+    if (n > 0) {
+        sv_log(SV_LOG_INFO, "recordings resumed", SV_INT("count", (long) n));
+    }
+    free(ids);
+    rc->resumed = true;
+}
+
+/* --- progress ------------------------------------------------------------ */
+
+static void
+current(const struct recording *r, struct sv_hls_stats *s)
+{
+    if (r->rec != NULL) {
+        sv_hls_engine_stats(r->rec, s);
+    } else {
+        *s = r->ev.stats;
+    }
+}
+
+static long long
+total_bytes(const struct recording *r, const struct sv_hls_stats *s)
+{
+    return r->base_bytes + s->bytes;
+}
+
+static long long
+total_media_ms(const struct recording *r, const struct sv_hls_stats *s)
+{
+    return r->base_media_ms + (long long) (s->media_s * 1000.0);
+}
+
+static void
+stop_one(struct recording *r, enum stop_cause why)
+{
+    if (r->rec != NULL && r->stop == STOP_NONE) {
+        r->stop = why;
+        sv_hls_engine_stop(r->rec);
+    }
+}
+
+/* Every recording's bytes, media time and rate; stops what PostgreSQL
+ * says to stop. */
+static void
+report(struct sv_recorder *rc, PGconn *pg)
+{
+    size_t            n = 0, nstop = 0, cap;
+    int64_t           now = sv_monotonic_ms();
+    struct sv_jbuf    b;
+    char             *storage, err[512];
+    long long        *stop;
+
+    for (struct recording *r = rc->list; r != NULL; r = r->next) {
+        n++;
+    }
+    if (n == 0) {
+        return;
+    }
+    cap = n * REPORT_ITEM_MAX + 8;
+    storage = malloc(cap);
+    stop = malloc(n * sizeof(*stop));
+    if (storage == NULL || stop == NULL) {
+        free(storage);
+        free(stop);
+        return;
+    }
+    sv_jbuf_init(&b, storage, cap - 1);
+    sv_jbuf_raw(&b, "[", 1);
+    for (struct recording *r = rc->list; r != NULL; r = r->next) {
+        struct sv_hls_stats s;
+        long long           bytes;
+
+        current(r, &s);
+        bytes = total_bytes(r, &s);
+        if (now > r->reported_ms) {
+            long long rate = (bytes - r->reported_bytes) * 1000
+                             / (now - r->reported_ms);
+
+            /* Segments arrive every few seconds: smooth the steps. */
+            r->bytes_per_s = (r->bytes_per_s + rate) / 2;
+        }
+        r->reported_bytes = bytes;
+        r->reported_ms = now;
+        sv_jbuf_raw(&b, r == rc->list ? "{" : ",{", r == rc->list ? 1 : 2);
+        sv_jbuf_member_int(&b, "id", r->id);
+        sv_jbuf_member_int(&b, "bytes", bytes);
+        sv_jbuf_member_int(&b, "media_ms", total_media_ms(r, &s));
+        sv_jbuf_member_int(&b, "bytes_per_s", r->bytes_per_s);
+        sv_jbuf_raw(&b, "}", 1);
+    }
+    sv_jbuf_raw(&b, "]", 1);
+    storage[b.len] = '\0';
+    if (b.truncated) {
+        sv_log(SV_LOG_WARN, "the progress report did not fit; skipped");
+    } else if (!sv_recdb_progress(pg, rc->cfg->worker_id, storage, stop, n,
+                                  &nstop, err, sizeof(err))) {
+        sv_log(SV_LOG_WARN, "cannot report the recordings' progress",
+               SV_STR("error", err));
+    }
+    for (size_t i = 0; i < nstop; i++) {
+        struct recording *r = find(rc, stop[i]);
+
+        if (r != NULL && r->rec != NULL) {
+            sv_log(SV_LOG_INFO, "stopping a recording as asked",
+                   SV_INT("recording", r->id));
+            stop_one(r, STOP_API);
+        }
+    }
+    free(storage);
+    free(stop);
+}
+
+/* Below min_free_mb on the media disk every recording stops (its last
+ * segment whole) and none starts until there is room again. */
+static void
+guard_disk(struct sv_recorder *rc, redisContext *redis)
+{
+    unsigned  min_mb = rc->cfg->recorder.min_free_mb;
+    long long free_mb;
+    bool      low;
+    size_t    stopped = 0;
+    char      event[256];
+
+    if (min_mb == 0 || !sv_disk_free_mb(sv_media_root(), &free_mb)) {
+        rc->disk_low = false;
+        return;
+    }
+    low = free_mb < (long long) min_mb;
+    if (low && !rc->disk_low) {
+        snprintf(rc->disk_error, sizeof(rc->disk_error), "the media disk has "
+                 "%lld MB free, less than min_free_mb (%u)", free_mb, min_mb);
+        for (struct recording *r = rc->list; r != NULL; r = r->next) {
+            if (r->rec != NULL) {
+                stop_one(r, STOP_DISK);
+                stopped++;
+            }
+        }
+        sv_log(SV_LOG_ERROR, "the media disk is nearly full: recordings "
+               "stopped, none starts until there is room",
+               SV_INT("free_mb", free_mb), SV_INT("min_free_mb", min_mb),
+               SV_INT("stopped", (long) stopped));
+        if (redis != NULL) {
+            struct sv_jbuf b;
+
+            sv_jbuf_init(&b, event, sizeof(event));
+            sv_jbuf_raw(&b, "{", 1);
+            sv_jbuf_member_string(&b, "type", "disk_low");
+            sv_jbuf_member_string(&b, "worker_id", rc->cfg->worker_id);
+            sv_jbuf_member_int(&b, "free_mb", free_mb);
+            sv_jbuf_member_int(&b, "min_free_mb", min_mb);
+            sv_jbuf_member_int(&b, "stopped", (long long) stopped);
+            sv_jbuf_raw(&b, "}", 1);
+            sv_job_mirror_event(redis, &b);
+        }
+    } else if (!low && rc->disk_low) {
+        sv_log(SV_LOG_INFO, "the media disk has room again: recordings can "
+               "start", SV_INT("free_mb", free_mb));
+    }
+    rc->disk_low = low;
+}
+
+/* --- ending -------------------------------------------------------------- */
+
+static void
+unlink_recording(struct sv_recorder *rc, struct recording *r)
+{
+    for (struct recording **p = &rc->list; *p != NULL; p = &(*p)->next) {
+        if (*p == r) {
+            *p = r->next;
+            break;
+        }
+    }
+    free(r);
+}
+
+/* What PostgreSQL is told of r's end; rollover when a part is full. */
+static bool
+end_of(const struct sv_recorder *rc, const struct recording *r,
+       struct sv_rec_end *end)
+{
+    *end = (struct sv_rec_end) {
+        .id = r->id, .bytes = total_bytes(r, &r->ev.stats),
+        .media_ms = total_media_ms(r, &r->ev.stats),
+        .error = r->ev.error[0] != '\0' ? r->ev.error : NULL,
+        .why = sv_hls_end_name(r->ev.why),
+    };
+    switch (r->ev.why) {
+    case SV_HLS_END_DURATION:
+    case SV_HLS_END_SIZE:
+        return r->capped;
+    case SV_HLS_END_STOPPED:
+        if (r->stop == STOP_DISK) {
+            end->why = "disk";
+            end->error = rc->disk_error;
+        }
+        return false;
+    default:
+        return false;
+    }
+}
+
+/* r ended: PostgreSQL records it (postprocess queued) or the next part
+ * begins; false to try again later (PostgreSQL failed). */
+static bool
+finish(struct sv_recorder *rc, PGconn *pg, struct recording *r)
+{
+    struct sv_rec_end end;
+    char              outcome[16] = "", err[512];
+    long long         next = 0;
+    int64_t           after = r->ev.stats.last_sequence;
+    bool              ok;
+
+    if (end_of(rc, r, &end)) {
+        ok = sv_recdb_rollover(pg, rc->cfg->worker_id, &end, &next, err,
+                               sizeof(err));
+        snprintf(outcome, sizeof(outcome), "rollover");
+    } else {
+        ok = sv_recdb_finish(pg, rc->cfg->worker_id, &end, outcome,
+                             sizeof(outcome), err, sizeof(err));
+    }
+    if (!ok) {
+        sv_log(SV_LOG_WARN, "cannot record the end of a recording; trying "
+               "again", SV_INT("recording", r->id), SV_STR("error", err));
+        return false;
+    }
+    sv_log(SV_LOG_INFO, "recording finished", SV_INT("recording", r->id),
+           SV_STR("why", end.why), SV_STR("error", end.error),
+           SV_STR("outcome", outcome), SV_INT("bytes", end.bytes),
+           SV_INT("media_ms", end.media_ms), SV_INT("next_part", next));
+    unlink_recording(rc, r);
+    if (next > 0
+        && !claim_and_begin(rc, pg, next, after >= 0 ? &after : NULL, err,
+                            sizeof(err))) {
+        /* Left 'pending' with no job: the ghost sweep cannot see it, so
+         * say it loudly; a record job for it would pick it up. */
+        sv_log(SV_LOG_ERROR, "cannot begin the next part of a recording",
+               SV_INT("recording", next), SV_STR("error", err));
+    }
+    return true;
+}
+
+static void
+finish_ended(struct sv_recorder *rc, PGconn *pg)
+{
+    struct recording *r = rc->list, *next;
+
+    for (; r != NULL; r = next) {
+        next = r->next;
+        if (r->ended && r->stop != STOP_SHUTDOWN && !finish(rc, pg, r)) {
+            return;
+        }
+    }
+}
+
+static void
+sweep_ghosts(struct sv_recorder *rc, PGconn *pg)
+{
+    size_t n;
+    char   err[512];
+
+    if (!sv_recdb_finalize_ghosts(pg, rc->cfg->recorder.stall_seconds, &n,
+                                  err, sizeof(err))) {
+        sv_log(SV_LOG_WARN, "cannot look for ghost recordings",
+               SV_STR("error", err));
+    } else if (n > 0) {
+        sv_log(SV_LOG_WARN, "recordings whose worker stopped reporting were "
+               "finalized", SV_INT("count", (long) n));
+    }
+}
+
+void
+sv_recorder_service(struct sv_recorder *rc, PGconn *pg, redisContext *redis)
+{
+    int64_t now = sv_monotonic_ms();
+
+    if (PQtransactionStatus(pg) != PQTRANS_IDLE) {
+        return;
+    }
+    if (!rc->resumed) {
+        resume_all(rc, pg);
+    }
+    rc->new_events = false;
+    finish_ended(rc, pg);
+    if (now >= rc->next_report_ms) {
+        rc->next_report_ms = now + REPORT_INTERVAL_MS;
+        guard_disk(rc, redis);
+        report(rc, pg);
+    }
+    if (now >= rc->next_ghosts_ms && rc->resumed) {
+        rc->next_ghosts_ms = now + GHOSTS_INTERVAL_MS;
+        sweep_ghosts(rc, pg);
+    }
+}
+
+int64_t
+sv_recorder_next_service_ms(const struct sv_recorder *rc)
+{
+    return rc->new_events ? sv_monotonic_ms() : rc->next_report_ms;
+}
+
+void
+sv_recorder_shutdown(struct sv_recorder *rc, PGconn *pg)
+{
+    int64_t deadline = sv_monotonic_ms() + SHUTDOWN_GRACE_MS;
+
+    for (struct recording *r = rc->list; r != NULL; r = r->next) {
+        stop_one(r, STOP_SHUTDOWN);
+    }
+    while (rc->running > 0 && sv_monotonic_ms() < deadline) {
+        sv_recorder_wait(rc, -1, 0, deadline - sv_monotonic_ms());
+    }
+    if (rc->running > 0) {
+        sv_log(SV_LOG_WARN, "recordings still busy at shutdown; their "
+               "unfinished segments are dropped",
+               SV_INT("count", (long) rc->running));
+    }
+    if (pg != NULL && PQtransactionStatus(pg) == PQTRANS_IDLE) {
+        finish_ended(rc, pg);
+        report(rc, pg);
+    }
+}
