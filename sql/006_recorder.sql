@@ -332,7 +332,7 @@ DECLARE
     b    jsonb := api_internal.body(p, '{streamer_id,source_url,duration_s,title}');
     sid  bigint := api_internal.as_int(b -> 'streamer_id', 'streamer_id', 1, 999999999999999999, true);
     url  text := api_internal.as_text(b -> 'source_url', 'source_url', 8, 2048,
-                     '^(https?|rtmps?|rtsps?|srt|icecast)://[^[:space:]/?#]+([/?#][^[:space:]]*)?$', true);
+                     '^(https?|rtmpt?s?|rtsps?|srt)://[^[:space:]/?#]+([/?#][^[:space:]]*)?$', true);
     dur  integer := api_internal.as_int(b -> 'duration_s', 'duration_s', 1, 172800, true);
     ttl  text := api_internal.as_text(b -> 'title', 'title', 1, 1000, NULL, true);
 BEGIN

@@ -155,7 +155,7 @@ BEGIN
     IF b ? 'source_url' THEN
         r := r || jsonb_build_object('source_url',
                                      api_internal.as_url(b -> 'source_url', 'source_url',
-                                                         '{http,https,rtmp,rtmps,rtsp,rtsps,srt,icecast}'));
+                                                         '{http,https,rtmp,rtmps,rtmpt,rtmpts,rtsp,rtsps,srt}'));
     END IF;
     RETURN r;
 END

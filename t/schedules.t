@@ -120,7 +120,7 @@ is(next_run($id), $expected, "  its next run is the preview's first: $expected")
 
 my $url = api('POST', '/api/schedules', as => $admin,
               json => { name => 'Radio', cron => '@daily', duration_s => 60,
-                        source_url => 'icecast://user:secret@127.0.0.1:9/radio' });
+                        source_url => 'rtmp://user:secret@127.0.0.1:9/live/radio' });
 is($url->{status}, 201, 'a schedule of a source URL') or diag(explain($url->{json}));
 is($url->{json}{timezone}, 'UTC', '  in UTC by default');
 
@@ -152,7 +152,7 @@ my $list = api('GET', '/api/schedules', as => $viewer);
 is($list->{status}, 200, 'a viewer lists the schedules');
 is($list->{json}{total}, 2, '  two');
 is(join(',', map { $_->{name} } @{ $list->{json}{items} }), 'Morning show,Radio', '  sorted by name');
-is($list->{json}{items}[1]{source_url}, 'icecast://***@127.0.0.1:9/radio', "  a viewer sees no URL's password");
+is($list->{json}{items}[1]{source_url}, 'rtmp://***@127.0.0.1:9/live/radio', "  a viewer sees no URL's password");
 is(api('GET', "/api/schedules?streamer_id=$alice", as => $viewer)->{json}{total}, 1, '  filtered by streamer');
 is(api('GET', '/api/schedules?enabled=false', as => $viewer)->{json}{total}, 0, '  filtered by enabled');
 is(api('GET', "/api/schedules/$id", as => $viewer)->{json}{name}, 'Morning show', 'a viewer gets one');

@@ -300,6 +300,9 @@ connection(struct run *run)
     enum sv_av_open   o;
     enum step         s;
 
+    /* Only a connection that wrote something starts the grace anew; one
+     * that failed to open did not. */
+    run->wrote = false;
     run->timed_out = false;
     run->deadline_ms = sv_monotonic_ms()
                        + (int64_t) (SV_AV_OPEN_TIMEOUT_S * 1000.0);
@@ -321,7 +324,6 @@ connection(struct run *run)
     }
     run->offset_us = INT64_MIN;
     run->keyed = false;
-    run->wrote = false;
     for (unsigned i = 0; i < SV_AV_TS_STREAMS_MAX; i++) {
         run->last_dts[i] = INT64_MIN;
     }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "av_rec.h"
 #include "log.h"
 #include "payload_check.h"
 #include "recorder.h"
@@ -49,8 +50,10 @@ read_payload(yajl_val payload, struct record_payload *p, char *err,
         return false;
     }
     if (p->source_url != NULL && strncmp(p->source_url, "http://", 7) != 0
-        && strncmp(p->source_url, "https://", 8) != 0) {
-        snprintf(err, errlen, "payload.source_url must be http or https");
+        && strncmp(p->source_url, "https://", 8) != 0
+        && !sv_av_source_wants(p->source_url)) {
+        snprintf(err, errlen, "payload.source_url must be http(s), rtmp(s), "
+                 "rtsp(s) or srt");
         return false;
     }
     return true;

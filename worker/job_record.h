@@ -7,7 +7,8 @@
  * Injected by a script, the recording is made here:
  *   {"v":1, "type":"record", "payload":
  *     {"streamer": "<login>"              a streamer's channel, or
- *      "source_url": "https://.../x.m3u8", any HLS playlist
+ *      "source_url": "https://.../x.m3u8", an HLS playlist or any source
+                                         the worker records (av_rec.h)
  *      "duration_s": 3600,                optional: until the stream ends
  *      "title": "..."}}                   optional
  * A streamer being recorded already is not recorded twice (one broadcast,

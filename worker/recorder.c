@@ -14,6 +14,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "av_rec.h"
 #include "clock.h"
 #include "disk_space.h"
 #include "hls_recorder.h"
@@ -37,7 +38,9 @@ enum stop_cause { STOP_NONE, STOP_API, STOP_DISK, STOP_SHUTDOWN };
 struct recording {
     struct recording    *next;
     long long            id;
-    struct sv_hls_rec   *rec;           /* until its event is taken */
+    struct sv_hls_rec   *rec;           /* HLS and Twitch, or */
+    struct sv_av_rec    *av;            /* any other source; either until
+                                         * its event is taken */
     bool                 ended;         /* ev holds the end */
     struct sv_hls_event  ev;
     long long            base_bytes;    /* recorded before this run */
@@ -53,6 +56,7 @@ struct recording {
 struct sv_recorder {
     const struct sv_config  *cfg;
     struct sv_hls_engine    *engine;
+    struct sv_av_recorder   *av;
     int                      epfd;      /* the engine's one watch fd */
     struct recording        *list;
     size_t                   running;   /* in the engine */
@@ -68,6 +72,7 @@ sv_recorder_new(const struct sv_config *cfg, char *err, size_t errlen)
 {
     struct sv_recorder *rc = calloc(1, sizeof(*rc));
     struct epoll_event  ev = { .events = EPOLLIN, .data.fd = sv_signal_fd() };
+    struct epoll_event  av_ev = { .events = EPOLLIN };
 
     if (rc == NULL) {
         snprintf(err, errlen, "out of memory");
@@ -85,7 +90,15 @@ sv_recorder_new(const struct sv_config *cfg, char *err, size_t errlen)
         return NULL;
     }
     rc->engine = sv_hls_engine_new(err, errlen);
-    if (rc->engine == NULL) {
+    rc->av = rc->engine != NULL ? sv_av_recorder_new(err, errlen) : NULL;
+    if (rc->av == NULL) {
+        sv_recorder_free(rc);
+        return NULL;
+    }
+    /* Other sources' ends wake the wait too. */
+    av_ev.data.fd = sv_av_recorder_fd(rc->av);
+    if (epoll_ctl(rc->epfd, EPOLL_CTL_ADD, av_ev.data.fd, &av_ev) != 0) {
+        snprintf(err, errlen, "epoll: %s", strerror(errno));
         sv_recorder_free(rc);
         return NULL;
     }
@@ -99,6 +112,7 @@ sv_recorder_free(struct sv_recorder *rc)
     if (rc == NULL) {
         return;
     }
+    sv_av_recorder_free(rc->av);
     sv_hls_engine_free(rc->engine);
     while (rc->list != NULL) {
         struct recording *r = rc->list;
@@ -123,6 +137,19 @@ find(const struct sv_recorder *rc, long long id)
     return NULL;
 }
 
+static void
+ended(struct sv_recorder *rc, const struct sv_hls_event *ev)
+{
+    struct recording *r = ev->user;
+
+    r->ev = *ev;
+    r->rec = NULL;
+    r->av = NULL;
+    r->ended = true;
+    rc->running--;
+    rc->new_events = true;
+}
+
 /* The ended recordings' events, kept until PostgreSQL has them. */
 static void
 take_events(struct sv_recorder *rc)
@@ -130,13 +157,10 @@ take_events(struct sv_recorder *rc)
     struct sv_hls_event ev;
 
     while (sv_hls_engine_next_event(rc->engine, &ev)) {
-        struct recording *r = ev.user;
-
-        r->ev = ev;
-        r->rec = NULL;
-        r->ended = true;
-        rc->running--;
-        rc->new_events = true;
+        ended(rc, &ev);
+    }
+    while (sv_av_recorder_next_event(rc->av, &ev)) {
+        ended(rc, &ev);
     }
 }
 
@@ -219,12 +243,6 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
     bool                             twitch = c->twitch_login[0] != '\0';
 
     *out = NULL;
-    if (!twitch && strncmp(c->source_url, "http://", 7) != 0
-        && strncmp(c->source_url, "https://", 8) != 0) {
-        snprintf(err, errlen, "this worker records Twitch channels and HLS "
-                 "over http(s) only");
-        return false;
-    }
     if (!sv_media_prepare_output(c->raw_dir, dir, err, errlen)) {
         return false;
     }
@@ -282,8 +300,18 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         .user = r,
     };
 
-    r->rec = sv_hls_engine_add(rc->engine, &src, err, errlen);
-    if (r->rec == NULL) {
+    if (!twitch && sv_av_source_wants(c->source_url)) {
+        struct sv_av_source av = {
+            .url = c->source_url, .out_dir = dir, .duration_s = src.duration_s,
+            .max_bytes = roll_bytes, .grace_s = cfg->grace_seconds,
+            .stall_s = cfg->stall_seconds, .resume = c->resume, .user = r,
+        };
+
+        r->av = sv_av_rec_start(rc->av, &av, err, errlen);
+    } else {
+        r->rec = sv_hls_engine_add(rc->engine, &src, err, errlen);
+    }
+    if (r->rec == NULL && r->av == NULL) {
         free(r);
         *out = NULL;
         return false;
@@ -410,6 +438,8 @@ current(const struct recording *r, struct sv_hls_stats *s)
 {
     if (r->rec != NULL) {
         sv_hls_engine_stats(r->rec, s);
+    } else if (r->av != NULL) {
+        sv_av_rec_stats(r->av, s);
     } else {
         *s = r->ev.stats;
     }
@@ -427,12 +457,23 @@ total_media_ms(const struct recording *r, const struct sv_hls_stats *s)
     return r->base_media_ms + (long long) (s->media_s * 1000.0);
 }
 
+static bool
+is_running(const struct recording *r)
+{
+    return r->rec != NULL || r->av != NULL;
+}
+
 static void
 stop_one(struct recording *r, enum stop_cause why)
 {
-    if (r->rec != NULL && r->stop == STOP_NONE) {
-        r->stop = why;
+    if (!is_running(r) || r->stop != STOP_NONE) {
+        return;
+    }
+    r->stop = why;
+    if (r->rec != NULL) {
         sv_hls_engine_stop(r->rec);
+    } else {
+        sv_av_rec_stop(r->av);
     }
 }
 
@@ -497,7 +538,7 @@ report(struct sv_recorder *rc, PGconn *pg)
     for (size_t i = 0; i < nstop; i++) {
         struct recording *r = find(rc, stop[i]);
 
-        if (r != NULL && r->rec != NULL) {
+        if (r != NULL && is_running(r)) {
             sv_log(SV_LOG_INFO, "stopping a recording as asked",
                    SV_INT("recording", r->id));
             stop_one(r, STOP_API);
@@ -527,7 +568,7 @@ guard_disk(struct sv_recorder *rc, redisContext *redis)
         snprintf(rc->disk_error, sizeof(rc->disk_error), "the media disk has "
                  "%lld MB free, less than min_free_mb (%u)", free_mb, min_mb);
         for (struct recording *r = rc->list; r != NULL; r = r->next) {
-            if (r->rec != NULL) {
+            if (is_running(r)) {
                 stop_one(r, STOP_DISK);
                 stopped++;
             }
