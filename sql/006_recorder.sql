@@ -130,7 +130,8 @@ $$;
 -- What worker_ needs to record recording id_, taking it when pending (or
 -- when its worker is gone: no progress for stale_s) -> {"id", "raw_dir",
 -- "twitch_login", "quality", "proxy", "source_url", "duration_left_s",
--- "bytes", "media_ms", "resume"}; null when there is nothing to record (it
+-- "bytes", "media_ms", "resume", "chat" (archive the channel's chat),
+-- "started_at_ms"}; null when there is nothing to record (it
 -- ended, failed, was stopped or deleted meanwhile); {"busy": worker} while
 -- another live worker records it.
 CREATE FUNCTION recorder.claim(id_ bigint, worker_ text, stale_s integer)
@@ -177,7 +178,9 @@ BEGIN
                                               0)::float8 END,
         'bytes', r.bytes,
         'media_ms', coalesce(r.duration_ms, 0),
-        'resume', resume));
+        'resume', resume,
+        'chat', r.source_url IS NULL AND s.platform = 'twitch' AND s.chat_archive,
+        'started_at_ms', (extract(epoch FROM r.started_at) * 1000)::bigint));
 END
 $$;
 

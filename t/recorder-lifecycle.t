@@ -20,6 +20,7 @@ use JSON::PP qw(decode_json);
 use Time::HiRes qw(sleep time);
 use StreamVault::Test qw(start_stack wait_for run_cmd slurp spurt alive);
 use StreamVault::FakeTwitch;
+use StreamVault::FakeTwitchIRC;
 
 my @crowd = map { sprintf 'crowd%02d', $_ } 1 .. 20;
 my $tw = StreamVault::FakeTwitch->new(
@@ -27,13 +28,20 @@ my $tw = StreamVault::FakeTwitch->new(
     backlog          => 2,
     channels         => { map { ($_ => { live => 0 }) } qw(carol alice dave erin), @crowd });
 
-my $stack = start_stack(timeout => 400, env => {
+alarm 400;
+my $stack = StreamVault::Test::stack_object(env => {
     STREAMVAULT_TWITCH_GQL_URL              => $tw->gql_url,
     STREAMVAULT_TWITCH_USHER_URL            => $tw->url,
     STREAMVAULT_RECORDING_GRACE_SECONDS     => 3,
     STREAMVAULT_RECORDING_STALL_SECONDS     => 30,
 });
 my $dir = $stack->dir;
+# the chat server's CA where the worker's user can read it
+make_path("$dir/irc");
+my $irc = StreamVault::FakeTwitchIRC->new(dir => "$dir/irc");
+$stack->env->{STREAMVAULT_TWITCH_IRC_ADDR} = $irc->addr;
+$stack->env->{STREAMVAULT_TWITCH_IRC_CA} = $irc->ca_file;
+$stack->start;
 my $media = "$dir/media";
 my $admin = $stack->login('admin', $stack->admin_password);
 is($admin->{status}, 200, 'the admin logs in');
@@ -93,9 +101,13 @@ sub probe_concat {
 }
 
 # --- a broadcast from start to library item ---
+$stack->psql("UPDATE streamers SET chat_archive = true WHERE id = $streamer{carol}");
 $tw->start_channel('carol', script => [ [ content => 6 ], [ offline => undef ] ]);
 my $carol = start_recording('carol');
 ok(wait_for(sub { (row($carol)->{state} // '') eq 'recording' }, 15), 'carol: the worker claims the recording');
+ok($irc->wait_joined('carol'), 'carol: her chat is joined');
+$irc->privmsg('carol', user => 'viewer1', text => 'hello there');
+$irc->privmsg('carol', user => 'viewer2', text => "caf\x{e9} \x{1F3AE}");
 my $c = row($carol);
 is($c->{raw_dir}, "raw/$carol", 'carol: its raw folder');
 ok(wait_for(sub { (row($carol)->{state} // '') eq 'ready' }, 90), 'carol: the stream ends, post-processing makes it ready')
@@ -109,6 +121,14 @@ my $served = () = grep { defined $_->{content} } $tw->served(channel => 'carol')
 ok(abs($p->{out} - $served) <= 1.01, "carol: duration " . ($p->{out} + 0) . " s for $served content segments served");
 is($stack->psql("SELECT count(*) FROM jobs WHERE recording_id = $carol AND type = 'postprocess'"), 1,
    'carol: one postprocess job');
+my $chat = $stack->psql("SELECT path FROM media_assets WHERE recording_id = $carol AND kind = 'chat'");
+like($chat, qr{/\.streamvault/.*\.chat\.jsonl$}, 'carol: the chat archive is an asset next to the video');
+my @lines = grep { $_->{command} eq 'PRIVMSG' } map { decode_json($_) } split /\n/, slurp("$media/$chat") // '';
+is_deeply([ map { [ $_->{user}, $_->{text} ] } @lines ], [ [ 'viewer1', 'hello there' ], [ 'viewer2', "caf\x{e9} \x{1F3AE}" ] ],
+          'carol: both messages, in order');
+ok(!grep({ $_->{offset_ms} < 0 || $_->{offset_ms} > 15000 } @lines), 'carol: offsets from the recording start')
+    or diag explain \@lines;
+ok(!-e "$media/raw/$carol", 'carol: the raw folder is gone');
 
 # --- any other source: RTMP through libavformat, served by ffmpeg ---
 my $rtmp_port = StreamVault::Test::free_port();

@@ -35,6 +35,9 @@
 /* From the start of a connection to the JOIN confirmed. */
 #define SV_CHAT_CONNECT_MS    15000
 #define SV_CHAT_LOGIN_MAX     25    /* Twitch logins: [a-z0-9_]{1,25} */
+/* A recording's archive in its raw folder, until post-processing moves it
+ * next to the video. */
+#define SV_CHAT_RAW_NAME      "chat.jsonl"
 
 struct sv_chat_config {
     const char *host;               /* NULL: SV_CHAT_HOST */

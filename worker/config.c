@@ -159,6 +159,46 @@ set_twitch_oauth_token(struct sv_config *cfg, const char *value, char *err,
                       errlen);
 }
 
+/* The chat server, "host:port" ("[v6]:port"), replaced for tests. */
+static bool
+set_twitch_irc_addr(struct sv_config *cfg, const char *value, char *err,
+                    size_t errlen)
+{
+    struct sv_recorder_config *r = &cfg->recorder;
+    const char                *colon = strrchr(value, ':');
+    const char                *host = value;
+    size_t                     len;
+
+    if (colon == NULL || colon == value
+        || !sv_parse_uint_in_range(colon + 1, 1, 65535, &r->twitch_irc_port,
+                                   err, errlen)) {
+        snprintf(err, errlen, "must be host:port");
+        return false;
+    }
+    len = (size_t) (colon - value);
+    if (host[0] == '[' && colon[-1] == ']') {
+        host++;
+        len -= 2;
+    }
+    if (len == 0 || len >= sizeof(r->twitch_irc_host)) {
+        snprintf(err, errlen, "must be host:port");
+        return false;
+    }
+    memcpy(r->twitch_irc_host, host, len);
+    r->twitch_irc_host[len] = '\0';
+    return true;
+}
+
+static bool
+set_twitch_irc_ca(struct sv_config *cfg, const char *value, char *err,
+                  size_t errlen)
+{
+    return sv_validate_absolute_path(value, err, errlen)
+           && copy_value(cfg->recorder.twitch_irc_ca,
+                         sizeof(cfg->recorder.twitch_irc_ca), value, err,
+                         errlen);
+}
+
 static const struct config_key config_keys[] = {
     { "database", set_database, 0, 0, 0 },
     { "redis", set_redis, 0, 0, 0 },
@@ -180,6 +220,8 @@ static const struct config_key config_keys[] = {
     { "twitch_gql_url", set_twitch_gql_url, 0, 0, 0 },
     { "twitch_usher_url", set_twitch_usher_url, 0, 0, 0 },
     { "twitch_oauth_token", set_twitch_oauth_token, 0, 0, 0 },
+    { "twitch_irc_addr", set_twitch_irc_addr, 0, 0, 0 },
+    { "twitch_irc_ca", set_twitch_irc_ca, 0, 0, 0 },
 };
 #define CONFIG_KEY_COUNT  (sizeof(config_keys) / sizeof(config_keys[0]))
 

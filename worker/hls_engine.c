@@ -178,15 +178,24 @@ int
 sv_hls_engine_step(struct sv_hls_engine *e, int timeout_ms, char *err,
                    size_t errlen)
 {
-    int64_t            now = sv_monotonic_ms();
     struct curl_waitfd wfd = { .fd = e->watch_fd, .events = CURL_WAIT_POLLIN };
+
+    return sv_hls_engine_step_with(e, timeout_ms, &wfd,
+                                   e->watch_fd >= 0 ? 1 : 0, err, errlen);
+}
+
+int
+sv_hls_engine_step_with(struct sv_hls_engine *e, int timeout_ms,
+                        struct curl_waitfd *fds, unsigned nfds, char *err,
+                        size_t errlen)
+{
+    int64_t            now = sv_monotonic_ms();
     CURLMcode          mc;
     CURLMsg           *msg;
     int                running;
 
     advance_all(e, now);
-    mc = curl_multi_poll(e->multi, e->watch_fd >= 0 ? &wfd : NULL,
-                         e->watch_fd >= 0 ? 1 : 0,
+    mc = curl_multi_poll(e->multi, nfds > 0 ? fds : NULL, nfds,
                          poll_timeout_ms(e, timeout_ms, now), NULL);
     if (mc == CURLM_OK) {
         mc = curl_multi_perform(e->multi, &running);

@@ -172,6 +172,13 @@ void sv_hls_engine_watch_fd(struct sv_hls_engine *e, int fd);
 int sv_hls_engine_step(struct sv_hls_engine *e, int timeout_ms, char *err,
                        size_t errlen);
 
+/* sv_hls_engine_step waiting for fds (their revents set) instead of the
+ * watched descriptor: a caller with more to wait for (chat sockets). */
+struct curl_waitfd;
+int sv_hls_engine_step_with(struct sv_hls_engine *e, int timeout_ms,
+                            struct curl_waitfd *fds, unsigned nfds,
+                            char *err, size_t errlen);
+
 /* Takes the oldest ended recording's event (true), freeing its handle. */
 bool sv_hls_engine_next_event(struct sv_hls_engine *e,
                               struct sv_hls_event *ev);

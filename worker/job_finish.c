@@ -17,6 +17,7 @@
 #include "json_gen.h"
 #include "library_files.h"
 #include "log.h"
+#include "chat.h"
 #include "media_duration.h"
 #include "media_path.h"
 #include "payload_check.h"
@@ -25,7 +26,7 @@
 
 struct finish_payload {
     yajl_val     assets;
-    const char  *raw_dir;
+    const char  *raw_dir, *chat;
 };
 
 struct asset {
@@ -82,6 +83,8 @@ static const struct sv_payload_field fields[] = {
       offsetof(struct finish_payload, assets), sv_payload_check(assets_ok) },
     { "raw_dir", false, sv_payload_path,
       offsetof(struct finish_payload, raw_dir), NULL },
+    { "chat", false, sv_payload_path,
+      offsetof(struct finish_payload, chat), ".jsonl" },
 };
 
 static bool
@@ -150,11 +153,43 @@ describe(const struct finish_payload *p, yajl_gen g, char *err,
             video_bytes = (long long) st.st_size;
         }
     }
+    if (p->chat != NULL && sv_media_resolve_input(p->chat, real, err, errlen)
+        && stat(real, &st) == 0) {
+        yajl_gen_map_open(g);
+        sv_gen_str(g, "kind", "chat");
+        sv_gen_str(g, "path", p->chat);
+        sv_gen_str(g, "mime_type", "application/jsonl");
+        sv_gen_int(g, "bytes", (long long) st.st_size);
+        yajl_gen_map_close(g);
+    }
+    err[0] = '\0';     /* no chat archive is no error */
     yajl_gen_array_close(g);
     sv_gen_str(g, "video", video);
     sv_gen_int(g, "bytes", video_bytes);
     sv_gen_int(g, "duration_ms", (long long) (seconds * 1000.0 + 0.5));
     yajl_gen_map_close(g);
+    return true;
+}
+
+/* The chat archive, recorded into the raw folder, goes next to the video
+ * (once; a re-run finds it there). */
+static bool
+keep_chat(const struct finish_payload *p, char *err, size_t errlen)
+{
+    char raw[SV_PATH_REL_MAX + sizeof(SV_CHAT_RAW_NAME) + 2];
+    char from[PATH_MAX], to[PATH_MAX], why[PATH_MAX + 64];
+
+    if (p->chat == NULL || p->raw_dir == NULL
+        || snprintf(raw, sizeof(raw), "%s/%s", p->raw_dir, SV_CHAT_RAW_NAME)
+           >= (int) sizeof(raw)
+        || !sv_media_resolve_input(raw, from, why, sizeof(why))) {
+        return true;
+    }
+    if (!sv_media_prepare_output(p->chat, to, err, errlen)
+        || !sv_media_commit(from, to, err, errlen)) {
+        return false;
+    }
+    sv_log(SV_LOG_INFO, "chat archive kept", SV_STR("path", p->chat));
     return true;
 }
 
@@ -223,7 +258,8 @@ sv_job_finish_run(yajl_val payload, const struct sv_job_run *run, char *err,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    if (read_payload(payload, &p, err, errlen) && describe(&p, g, err, errlen)
+    if (read_payload(payload, &p, err, errlen) && keep_chat(&p, err, errlen)
+        && describe(&p, g, err, errlen)
         && yajl_gen_get_buf(g, &doc, &len) == yajl_gen_status_ok
         && (text = strndup((const char *) doc, len)) != NULL) {
         params[1] = text;

@@ -39,6 +39,7 @@ struct paths {
     char  thumb[SV_PATH_REL_MAX + 1], sprite[SV_PATH_REL_MAX + 1];
     char  sprite_vtt[SV_PATH_REL_MAX + 1], chapters_vtt[SV_PATH_REL_MAX + 1];
     char  chapters_xml[SV_PATH_REL_MAX + 1], nfo[SV_PATH_REL_MAX + 1];
+    char  chat[SV_PATH_REL_MAX + 1];
     char  index[SV_PATH_REL_MAX + 1];
 };
 
@@ -202,7 +203,8 @@ plan_paths(const struct plan *p, bool keep_video, struct paths *o, char *err,
            && derive(o->chapters_xml, base, ".chapters.xml", err, errlen)
            && derive(o->sprite, hidden, ".sprite.jpg", err, errlen)
            && derive(o->sprite_vtt, hidden, ".thumbnails.vtt", err, errlen)
-           && derive(o->chapters_vtt, hidden, ".chapters.vtt", err, errlen);
+           && derive(o->chapters_vtt, hidden, ".chapters.vtt", err, errlen)
+           && derive(o->chat, hidden, ".chat.jsonl", err, errlen);
 }
 
 /* The payloads are written with yajl's generator; the checks of each job
@@ -454,6 +456,7 @@ submit_steps(const struct sv_job_run *run, const struct plan *p,
     step_after(&finish, &chapters);
     step_after(&finish, &nfo);
     sv_gen_str(finish.g, "raw_dir", p->raw_dir);
+    sv_gen_str(finish.g, "chat", o->chat);
     sv_gen_key(finish.g, "assets");
     yajl_gen_array_open(finish.g);
     put_asset(finish.g, "video", o->video);

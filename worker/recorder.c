@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "av_rec.h"
+#include "chat.h"
 #include "clock.h"
 #include "disk_space.h"
 #include "hls_recorder.h"
@@ -31,6 +32,7 @@
 #define RESUME_MAX           1000
 #define REPORT_ITEM_MAX      96        /* bytes of one report entry */
 #define MIB                  (1024LL * 1024)
+#define CHAT_FDS_MAX         1000      /* max_recordings at most */
 
 /* Why this worker stopped a recording, if it did. */
 enum stop_cause { STOP_NONE, STOP_API, STOP_DISK, STOP_SHUTDOWN };
@@ -41,6 +43,7 @@ struct recording {
     struct sv_hls_rec   *rec;           /* HLS and Twitch, or */
     struct sv_av_rec    *av;            /* any other source; either until
                                          * its event is taken */
+    struct sv_chat_rec  *chat;          /* its chat archive, while it runs */
     bool                 ended;         /* ev holds the end */
     struct sv_hls_event  ev;
     long long            base_bytes;    /* recorded before this run */
@@ -57,7 +60,10 @@ struct sv_recorder {
     const struct sv_config  *cfg;
     struct sv_hls_engine    *engine;
     struct sv_av_recorder   *av;
-    int                      epfd;      /* the engine's one watch fd */
+    struct sv_chat          *chat;
+    int                      epfd;      /* signals, ends of av threads,
+                                         * a waiter's descriptor */
+    struct curl_waitfd       fds[1 + CHAT_FDS_MAX];   /* epfd, chats */
     struct recording        *list;
     size_t                   running;   /* in the engine */
     bool                     resumed;
@@ -89,9 +95,17 @@ sv_recorder_new(const struct sv_config *cfg, char *err, size_t errlen)
         sv_recorder_free(rc);
         return NULL;
     }
+    const struct sv_recorder_config *r = &cfg->recorder;
+    struct sv_chat_config            chat = {
+        .host = r->twitch_irc_host[0] != '\0' ? r->twitch_irc_host : NULL,
+        .port = (int) r->twitch_irc_port,
+        .ca_file = r->twitch_irc_ca[0] != '\0' ? r->twitch_irc_ca : NULL,
+    };
+
     rc->engine = sv_hls_engine_new(err, errlen);
     rc->av = rc->engine != NULL ? sv_av_recorder_new(err, errlen) : NULL;
-    if (rc->av == NULL) {
+    rc->chat = rc->av != NULL ? sv_chat_new(&chat, err, errlen) : NULL;
+    if (rc->chat == NULL) {
         sv_recorder_free(rc);
         return NULL;
     }
@@ -102,7 +116,6 @@ sv_recorder_new(const struct sv_config *cfg, char *err, size_t errlen)
         sv_recorder_free(rc);
         return NULL;
     }
-    sv_hls_engine_watch_fd(rc->engine, rc->epfd);
     return rc;
 }
 
@@ -120,6 +133,7 @@ sv_recorder_free(struct sv_recorder *rc)
         rc->list = r->next;
         free(r);
     }
+    sv_chat_free(rc->chat);
     if (rc->epfd >= 0) {
         close(rc->epfd);
     }
@@ -145,6 +159,10 @@ ended(struct sv_recorder *rc, const struct sv_hls_event *ev)
     r->ev = *ev;
     r->rec = NULL;
     r->av = NULL;
+    if (r->chat != NULL) {
+        sv_chat_stop(r->chat);
+        r->chat = NULL;
+    }
     r->ended = true;
     rc->running--;
     rc->new_events = true;
@@ -180,18 +198,28 @@ sv_recorder_wait(void *ctx, int fd, short events, int64_t timeout_ms)
         watched = epoll_ctl(rc->epfd, EPOLL_CTL_ADD, fd, &want) == 0;
     }
     for (;;) {
-        int64_t left = deadline - sv_monotonic_ms();
+        int64_t now = sv_monotonic_ms();
+        int64_t left = deadline - now, chat_due = sv_chat_next_due(rc->chat);
+        size_t  nfds = 1;
         int     n;
 
-        if (sv_hls_engine_step(rc->engine, (int) (left < 0 ? 0
-                                                  : left > INT_MAX ? INT_MAX
-                                                  : left),
-                               err, sizeof(err)) < 0) {
+        if (chat_due - now < left) {
+            left = chat_due - now;
+        }
+        rc->fds[0] = (struct curl_waitfd) { .fd = rc->epfd,
+                                            .events = CURL_WAIT_POLLIN };
+        nfds += sv_chat_wait_fds(rc->chat, rc->fds + 1, CHAT_FDS_MAX);
+        if (sv_hls_engine_step_with(rc->engine,
+                                    (int) (left < 0 ? 0
+                                           : left > INT_MAX ? INT_MAX : left),
+                                    rc->fds, (unsigned) nfds, err,
+                                    sizeof(err)) < 0) {
             /* Cannot happen short of memory exhaustion; do not spin. */
             sv_log(SV_LOG_ERROR, "the recording engine failed",
                    SV_STR("error", err));
             poll(NULL, 0, left > 0 ? (int) (left < 1000 ? left : 1000) : 0);
         }
+        sv_chat_service(rc->chat, rc->fds + 1, nfds - 1, sv_monotonic_ms());
         take_events(rc);
         n = epoll_wait(rc->epfd, got, 2, 0);
         for (int i = 0; i < n; i++) {
@@ -226,6 +254,27 @@ add(struct sv_recorder *rc, struct recording *r)
 {
     r->next = rc->list;
     rc->list = r;
+}
+
+/* The channel's chat into <dir>/chat.jsonl, its offsets from the
+ * recording's start; the recording goes on without it if it cannot. */
+static void
+begin_chat(struct sv_recorder *rc, struct recording *r,
+           const struct sv_rec_claim *c, const char *dir)
+{
+    char path[PATH_MAX], err[256];
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, SV_CHAT_RAW_NAME)
+        >= (int) sizeof(path)) {
+        snprintf(err, sizeof(err), "the path is too long");
+    } else {
+        r->chat = sv_chat_add(rc->chat, c->twitch_login, path,
+                              c->started_at_ms, err, sizeof(err));
+    }
+    if (r->chat == NULL) {
+        sv_log(SV_LOG_WARN, "cannot archive the chat; recording without it",
+               SV_INT("recording", c->id), SV_STR("error", err));
+    }
 }
 
 /* The recording c, claimed, goes to the engine; after (a rollover's) the
@@ -318,6 +367,9 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
     }
     rc->running++;
     add(rc, r);
+    if (c->chat) {
+        begin_chat(rc, r, c, dir);
+    }
     sv_log(SV_LOG_INFO, "recording", SV_INT("recording", c->id),
            SV_STR("dir", c->raw_dir),
            SV_STR("twitch", or_null(c->twitch_login)),

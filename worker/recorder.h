@@ -1,8 +1,9 @@
 /*
  * The worker's recordings: the HLS engine (hls_recorder.h: Twitch and HLS)
  * and the libavformat recorder (av_rec.h: RTMP, RTSP, SRT, HTTP streams,
- * Icecast) inside the daemon, with PostgreSQL keeping each recording's
- * state (sql/006_recorder.sql).
+ * Icecast) inside the daemon, with the chat archive (chat.h) of Twitch
+ * recordings whose streamer wants it, and PostgreSQL keeping each
+ * recording's state (sql/006_recorder.sql).
  *
  * A `record` job claims a recording and hands it to the engine; the job is
  * done at once and the recording goes on in this process. The engine moves

@@ -94,6 +94,8 @@ sv_recdb_claim(PGconn *pg, long long id, const char *worker_id,
     c->bytes = sv_tree_integer(tree, "bytes", 0);
     c->media_ms = sv_tree_integer(tree, "media_ms", 0);
     c->resume = sv_tree_member(tree, "resume", yajl_t_true) != NULL;
+    c->chat = sv_tree_member(tree, "chat", yajl_t_true) != NULL;
+    c->started_at_ms = sv_tree_integer(tree, "started_at_ms", 0);
     yajl_tree_free(tree);
     return true;
 }

@@ -23,6 +23,8 @@ struct sv_rec_claim {
     double      duration_left_s;        /* -1: no limit */
     long long   bytes, media_ms;        /* recorded before (a resume) */
     bool        resume;
+    bool        chat;                   /* archive the channel's chat */
+    long long   started_at_ms;          /* wall clock, the chat's zero */
 };
 
 /* The end of a recording, as the recorder saw it. */

@@ -287,6 +287,17 @@ test_recorder_keys(void)
             "recording_stall_seconds: below 10");
     rejects("twitch_usher_url = ftp://x\n", "w.conf:1: twitch_usher_url: "
             "must be an http:// or https:// URL", "twitch_usher_url: ftp");
+    tap_is_int((long long) parse("twitch_irc_addr = [::1]:6697\n"
+                                 "twitch_irc_ca = /etc/ca.pem\n"), 0,
+               "the chat server and its CA");
+    tap_ok(strcmp(cfg.recorder.twitch_irc_host, "::1") == 0
+           && cfg.recorder.twitch_irc_port == 6697
+           && strcmp(cfg.recorder.twitch_irc_ca, "/etc/ca.pem") == 0,
+           "twitch_irc_addr: [v6]:port");
+    rejects("twitch_irc_addr = localhost\n", "w.conf:1: twitch_irc_addr: "
+            "must be host:port", "twitch_irc_addr: no port");
+    rejects("twitch_irc_addr = :6697\n", "w.conf:1: twitch_irc_addr: "
+            "must be host:port", "twitch_irc_addr: no host");
     rejects("twitch_oauth_token = a b\n", "w.conf:1: twitch_oauth_token: a "
             "Twitch token is letters, digits, _ and -",
             "twitch_oauth_token: a space");
