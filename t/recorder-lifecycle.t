@@ -3,7 +3,7 @@
 # claims the recording and records it in its own loop; the stream's end
 # finalizes it and queues the post-processing, which makes a library item
 # ffprobe reads; an RTMP feed (ffmpeg serving it) goes the same way through
-# libavformat. GET /api/recordings/active shows bytes/s while it runs and
+# libavformat, and an audio-only one becomes an item without pictures. GET /api/recordings/active shows bytes/s while it runs and
 # POST /api/recordings/{id}/stop ends it with its last segment whole. A
 # kill -9 of the worker loses nothing: the restarted worker resumes the same
 # recording in the same folder, no segment twice, none missing; SIGTERM
@@ -131,35 +131,43 @@ ok(!grep({ $_->{offset_ms} < 0 || $_->{offset_ms} > 15000 } @lines), 'carol: off
 ok(!-e "$media/raw/$carol", 'carol: the raw folder is gone');
 
 # --- any other source: RTMP through libavformat, served by ffmpeg ---
-my $rtmp_port = StreamVault::Test::free_port();
-my $feed = fork // die;
-if ($feed == 0) {
-    open STDIN, '<', '/dev/null';
-    open STDOUT, '>>', "$dir/log/rtmp-feed.log";
-    open STDERR, '>&', \*STDOUT;
-    exec 'ffmpeg', '-v', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30',
-         '-f', 'lavfi', '-i', 'sine=frequency=440', '-t', 6, '-c:v', 'libx264', '-preset', 'ultrafast',
-         '-g', 30, '-c:a', 'aac', '-f', 'flv', '-listen', 1, "rtmp://127.0.0.1:$rtmp_port/live/feed" or die;
-}
-StreamVault::Test::track_child($feed);
 # (ffmpeg -listen serves one client: a probe connection would be it)
 sub listening {
     my ($port) = @_;
     my $hex = sprintf '%04X', $port;
     return grep { /^\s*\d+:\s+[0-9A-F]+:$hex\s+\S+\s+0A\s/ } split /\n/, slurp('/proc/net/tcp') // '';
 }
-ok(wait_for(sub { listening($rtmp_port) }, 10), 'rtmp: the feed listens');
-my $r = $stack->api('POST', '/api/recordings', as => $admin,
-                    json => { source_url => "rtmp://127.0.0.1:$rtmp_port/live/feed", title => 'A feed' });
-is($r->{status}, 202, 'rtmp: POST /api/recordings of a source URL answers 202') or diag explain $r->{json};
-my $feed_id = ($r->{json} // {})->{recording_id};
-ok(wait_for(sub { (row($feed_id)->{state} // '') eq 'ready' }, 60), 'rtmp: the feed ends, the item is ready')
-    or diag explain row($feed_id);
-my $f = row($feed_id);
-is($f->{end_reason}, 'ended', 'rtmp: ended with its source');
-$p = run_cmd(['ffprobe', '-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0',
-              "$media/$f->{file_path}"], timeout => 30);
-ok(abs($p->{out} - 6) <= 1.5, 'rtmp: the library file holds the feed (' . ($p->{out} + 0) . ' s of 6)');
+my @video = ('-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30');
+my @audio = ('-f', 'lavfi', '-i', 'sine=frequency=440');
+for my $feed ([ 'rtmp', [ @video, @audio, '-c:v', 'libx264', '-preset', 'ultrafast', '-g', 30 ], 3 ],
+              [ 'rtmp audio only', [ @audio ], 0 ]) {
+    my ($what, $input, $pictures) = @$feed;
+    my $port = StreamVault::Test::free_port();
+    my $pid = fork // die;
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', "$dir/log/rtmp-feed.log";
+        open STDERR, '>&', \*STDOUT;
+        exec 'ffmpeg', '-v', 'error', '-re', @$input, '-t', 6, '-c:a', 'aac', '-f', 'flv', '-listen', 1,
+             "rtmp://127.0.0.1:$port/live/feed" or die;
+    }
+    StreamVault::Test::track_child($pid);
+    ok(wait_for(sub { listening($port) }, 10), "$what: the feed listens");
+    my $r = $stack->api('POST', '/api/recordings', as => $admin,
+                        json => { source_url => "rtmp://127.0.0.1:$port/live/feed", title => 'A feed' });
+    is($r->{status}, 202, "$what: POST /api/recordings of a source URL answers 202") or diag explain $r->{json};
+    my $id = ($r->{json} // {})->{recording_id};
+    ok(wait_for(sub { (row($id)->{state} // '') eq 'ready' }, 60), "$what: the feed ends, the item is ready")
+        or diag explain row($id);
+    my $f = row($id);
+    is($f->{end_reason}, 'ended', "$what: ended with its source");
+    $p = run_cmd(['ffprobe', '-v', 'error', '-show_entries', 'format=duration', '-of', 'csv=p=0',
+                  "$media/$f->{file_path}"], timeout => 30);
+    ok(abs($p->{out} - 6) <= 1.5, "$what: the library file holds the feed (" . ($p->{out} + 0) . ' s of 6)');
+    is($stack->psql("SELECT count(*) FROM media_assets WHERE recording_id = $id"
+                    . " AND kind IN ('thumbnail', 'sprite', 'sprite_vtt')"), $pictures,
+       "$what: $pictures picture assets");
+}
 
 # --- the active list, and a stop through the API ---
 $tw->start_channel('alice', script => [ [ content => undef ] ]);

@@ -12,6 +12,8 @@
 #include <libavutil/frame.h>
 #include <libswscale/swscale.h>
 
+#include "log.h"
+#include "media_check.h"
 #include "media_frames.h"
 #include "media_path.h"
 #include "media_picture.h"
@@ -209,12 +211,19 @@ sv_job_thumbnails_run(yajl_val payload, const struct sv_job_run *run,
     struct thumbnails         t = { .p = &p, .run = run };
     char                      video[PATH_MAX], why[256];
     double                    duration_s = 0;
+    struct sv_media_info      info;
     bool                      ok;
 
     err[0] = '\0';
     if (!parse_payload(payload, &p, err, errlen)
         || !sv_media_resolve_input(p.video, video, err, errlen)) {
         return -1;
+    }
+    if (sv_media_info(video, &info, why, sizeof(why)) && info.video == 0) {
+        /* Audio only (a radio stream): there is no picture to make. */
+        sv_log(SV_LOG_INFO, "no video stream: no thumbnails",
+               SV_STR("video", p.video));
+        return 0;
     }
     if (!sv_frames_open(video, &t.frames, &duration_s, why, sizeof(why))) {
         snprintf(err, errlen, "the video: %s", why);
