@@ -8,8 +8,11 @@
 # kill -9 of the worker loses nothing: the restarted worker resumes the same
 # recording in the same folder, no segment twice, none missing; SIGTERM
 # leaves only whole segments and the recording to resume; twenty channels
-# record at once, each complete; below min_free_mb the disk guard stops
-# recordings, refuses new ones and publishes an event. Real PostgreSQL,
+# record at once, each complete; a recording whose worker died is finalized
+# as a ghost; a long recording rolls over into a second part with nothing
+# lost or twice; max_recordings holds a third back until one ends; below
+# min_free_mb the disk guard stops recordings, refuses new ones and
+# publishes an event. A streamer's chat is archived with its recording. Real PostgreSQL,
 # Redis, nginx and the sanitizer worker.
 use strict;
 use warnings;
@@ -240,10 +243,16 @@ for my $login (@crowd) {
 is_deeply(\@bad, [], 'twenty: each recording has every content segment once, and is finalized')
     or diag explain \@bad;
 
-# --- the disk guard ---
+# --- a worker of the test's own: ghosts, rollover, max_recordings, the disk guard ---
 kill 'TERM', $stack->pid('worker');
 ok(wait_for(sub { !alive($stack->pid('worker')) }, 20), 'the stack worker stopped');
 my $conf = $stack->worker_conf(extra => "twitch_gql_url = " . $tw->gql_url . "\ntwitch_usher_url = " . $tw->url . "\n");
+spurt($conf, slurp($conf) =~ s/^recording_rollover_mb = \d+$/recording_rollover_mb = 1/mr
+                          =~ s/^max_recordings = \d+$/max_recordings = 2/mr);
+# a recording of a worker that died long ago
+my $ghost = $stack->psql("INSERT INTO recordings (streamer_id, state, worker_id, started_at, progress_at)"
+                         . " VALUES ($streamer{crowd01}, 'recording', 'gone', now() - interval '1 hour',"
+                         . " now() - interval '1 hour') RETURNING id");
 my $events = "$dir/events.txt";
 my $sub = fork // die;
 if ($sub == 0) {
@@ -252,7 +261,37 @@ if ($sub == 0) {
 }
 StreamVault::Test::track_child($sub);
 my $w = $stack->spawn_worker('-c', $conf);
+ok(wait_for(sub { (row($ghost)->{end_reason} // '') eq 'ghost' }, 20), 'ghost: finalized by the new worker');
+is_deeply([ @{ row($ghost) }{qw(state error)} ], [ 'failed', 'ghost: its worker stopped reporting' ],
+          'ghost: nothing recorded, so failed, saying why');
+
+# parts of 1 MB (about 13 segments of the fake's 1 s), 20 s in all
 $tw->start_channel('alice', script => [ [ content => undef ] ]);
+my $part1 = start_recording('alice', duration_s => 20);
+my $part2;
+ok(wait_for(sub { $part2 = $stack->psql("SELECT id FROM recordings WHERE streamer_id = $streamer{alice}"
+                                        . " AND part = 2 AND state <> 'recording'") }, 60),
+   'rollover: a second part follows and ends');
+is_deeply([ map { row($_)->{end_reason} } $part1, $part2 ], [ 'rollover', 'duration' ],
+          'rollover: the first part rolled over, the second reached the duration');
+is(row($part1)->{duration_ms} + row($part2)->{duration_ms}, 20000,
+   'rollover: 20 s in the two parts, no segment twice or missing');
+
+# at most two at once
+$tw->start_channel($_, script => [ [ content => undef ] ]) for qw(crowd02 crowd03 crowd04);
+my @three = map { start_recording($_) } qw(crowd02 crowd03 crowd04);
+ok(wait_for(sub { ($stack->psql("SELECT string_agg(last_error, ' ') FROM jobs WHERE type = 'record'"
+                                . " AND recording_id IN (" . join(',', @three) . ")") // '') =~ /max_recordings/ }, 20),
+   'max_recordings: the third record job fails, to be retried');
+is($stack->psql("SELECT count(*) FROM recordings WHERE state = 'recording'"), 2, 'max_recordings: two record');
+my ($first) = grep { (row($_)->{state} // '') eq 'recording' } @three;
+$stack->api('POST', "/api/recordings/$first/stop", as => $admin);
+ok(wait_for(sub { !grep { (row($_)->{state} // '') eq 'pending' } @three }, 30),
+   'max_recordings: the third starts once one ended');
+$stack->api('POST', "/api/recordings/$_/stop", as => $admin) for @three;
+ok(wait_for(sub { !grep { (row($_)->{state} // '') eq 'recording' } @three }, 20), 'max_recordings: all stopped');
+
+# the disk guard
 my $alice2 = start_recording('alice');
 ok(wait_for(sub { nseg("raw/$alice2") >= 2 }, 20), 'disk: recording');
 spurt($conf, slurp($conf) =~ s/^min_free_mb = \d+$/min_free_mb = 100000000/mr);

@@ -26,8 +26,8 @@ my $tw = StreamVault::FakeTwitch->new(
     segment_duration => 1,
     backlog          => 2,
     client_id        => $StreamVault::FakeTwitch::WEB_CLIENT_ID,
-    channels         => { map { ($_ => { live => 0 }) } qw(cooly besty sleepy picky) });
-$tw->start_channel($_, script => [ [ content => undef ] ]) for qw(cooly besty picky);
+    channels         => { map { ($_ => { live => 0 }) } qw(cooly besty sleepy picky lowy) });
+$tw->start_channel($_, script => [ [ content => undef ] ]) for qw(cooly besty picky lowy);
 
 my %env = (%san, STREAMVAULT_TWITCH_GQL_URL => $tw->gql_url, STREAMVAULT_TWITCH_USHER_URL => $tw->url);
 
@@ -70,6 +70,14 @@ my @gql = $tw->requests(kind => 'gql', channel => 'cooly');
 ok(@gql && !grep({ $_->{status} != 200 } @gql), 'GQL took the request (Client-ID, body)');
 is(scalar(grep { $_->{status} == 200 } $tw->requests(kind => 'usher', channel => 'cooly')), 1, 'one usher playlist');
 like($a->{err}, qr/"msg":"twitch variant chosen".*"variant":"720p60"/, 'the choice is logged');
+
+# --- low latency: the announced segments too, the same files ---
+my $ll = record('low', 'lowy', '--low-latency', '--duration', 8);
+is($ll->{status}, 0, 'low latency: exit 0') or diag $ll->{err};
+check_files('low latency', "$ll->{out}/1", 'lowy', '1080p60');
+ok(scalar(grep { $_->{prefetch} } $tw->served(channel => 'lowy')),
+   'low latency: segments taken while only announced (#EXT-X-TWITCH-PREFETCH)')
+    or diag explain [ $tw->requests(channel => 'lowy') ];
 
 # --- best: the source ---
 my $b = record('best', 'besty', '--duration', 3);

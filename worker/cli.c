@@ -167,7 +167,7 @@ chat_mode(struct sv_cli *cli, bool mode_given, char *err, size_t errlen)
         return -1;
     }
     if (cli->quality != NULL || cli->grace_s > 0 || cli->stall_s > 0
-        || cli->max_bytes > 0 || cli->resume) {
+        || cli->max_bytes > 0 || cli->resume || cli->low_latency) {
         snprintf(err, errlen, "--record-chat takes --out and --duration "
                  "only");
         return -1;
@@ -188,6 +188,10 @@ record_option(const char *arg, int argc, char *const argv[], int *i,
 
     if (strcmp(arg, "--resume") == 0) {
         cli->resume = true;
+        return 1;
+    }
+    if (strcmp(arg, "--low-latency") == 0) {
+        cli->low_latency = true;
         return 1;
     }
 
@@ -326,6 +330,12 @@ sv_cli_parse(int argc, char *const argv[], struct sv_cli *cli, char *err,
                  "--record-hls or --record-twitch)");
         return -1;
     }
+    if (cli->low_latency && cli->n_record_hls == 0
+        && cli->n_record_twitch == 0) {
+        snprintf(err, errlen, "--low-latency goes with --record-hls or "
+                 "--record-twitch");
+        return -1;
+    }
     if (cli->n_record_hls > 0 || cli->n_record_twitch > 0
         || cli->record_url != NULL) {
         const char *what = cli->record_url != NULL ? "--record-url"
@@ -402,6 +412,8 @@ sv_cli_usage(FILE *to)
           "  --max-bytes N        end a recording at about this many bytes\n"
           "  --resume             continue the recordings in DIR/1, DIR/2, ...\n"
           "                       after their last segment\n"
+          "  --low-latency        also take the segments a playlist announces\n"
+          "                       (#EXT-X-TWITCH-PREFETCH), none during ads\n"
           "\n"
           "Without a mode option the worker runs in the foreground until SIGTERM.\n",
           to);

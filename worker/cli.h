@@ -66,6 +66,7 @@ struct sv_cli {
     double         stall_s;         /* 0: none */
     long long      max_bytes;       /* 0: none */
     bool           resume;
+    bool           low_latency;     /* prefetch segments too */
 };
 
 /* 0, or -1 with the reason in err (the caller prints usage, exits 2). */

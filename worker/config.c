@@ -217,6 +217,7 @@ static const struct config_key config_keys[] = {
              172800),
     UINT_KEY("recording_rollover_mb", recorder.rollover_mb, 0, 100000000),
     UINT_KEY("min_free_mb", recorder.min_free_mb, 0, 100000000),
+    UINT_KEY("twitch_low_latency", recorder.twitch_low_latency, 0, 1),
     { "twitch_gql_url", set_twitch_gql_url, 0, 0, 0 },
     { "twitch_usher_url", set_twitch_usher_url, 0, 0, 0 },
     { "twitch_oauth_token", set_twitch_oauth_token, 0, 0, 0 },

@@ -33,6 +33,7 @@ struct sv_recorder_config {
     unsigned  rollover_seconds;     /* of media, then the next part */
     unsigned  rollover_mb;          /* of raw segments; 0: no limit */
     unsigned  min_free_mb;          /* on the media disk; 0: no guard */
+    unsigned  twitch_low_latency;   /* 1: prefetch segments too */
     char      twitch_gql_url[1024];     /* "": Twitch's */
     char      twitch_usher_url[1024];   /* "": Twitch's */
     char      twitch_oauth_token[256];  /* "": none (anonymous) */

@@ -85,6 +85,19 @@ file_number(struct sv_hls_rec *r, int64_t seq, char *err, size_t errlen)
     return file;
 }
 
+/* Whether the newest listed segment is an ad: the segments announced
+ * after it are not known to be content yet (low latency skips them). */
+static bool
+in_ad(const struct sv_hls_playlist *pl)
+{
+    for (size_t i = pl->n_segments; i-- > 0;) {
+        if (!pl->segments[i].prefetch) {
+            return pl->segments[i].ad;
+        }
+    }
+    return false;
+}
+
 /* Takes the new segments of a fresh playlist; false with the reason. */
 static bool
 take_segments(struct sv_hls_rec *r, const struct sv_hls_playlist *pl,
@@ -92,7 +105,8 @@ take_segments(struct sv_hls_rec *r, const struct sv_hls_playlist *pl,
 {
     bool               first = r->cursor.media_sequence < 0;
     bool               primed = r->cursor.last_taken >= 0;
-    struct sv_hls_new  n = sv_hls_window_next(&r->cursor, pl, false);
+    struct sv_hls_new  n = sv_hls_window_next(&r->cursor, pl,
+                                              r->prefetch && !in_ad(pl));
     size_t             from = n.first;
     bool               disc = false;
     const char        *disc_why = "tag";

@@ -5,7 +5,7 @@
  *
  * Per recording: the media playlist is polled at its target duration (half
  * of it when nothing new came), new segments are taken with
- * sv_hls_window_next (no prefetch), ad segments skipped, the rest
+ * sv_hls_window_next (announced ones with prefetch), ads skipped, the rest
  * downloaded (at most SV_HLS_PARALLEL_PER_REC at a time, at most
  * SV_HLS_PARALLEL_MAX in the engine) straight to
  * <out>/<file number, 12 digits>.ts.part, fsync'd and renamed to .ts: a
@@ -93,6 +93,10 @@ struct sv_hls_source {
                                  * rollover into a new folder; wins over
                                  * resume) */
     int64_t     after_sequence;
+    bool        prefetch;       /* low latency: also take the segments a
+                                 * playlist announces before they are
+                                 * listed (#EXT-X-TWITCH-PREFETCH), but
+                                 * none while an ad plays */
     void       *user;           /* given back in the event */
 };
 

@@ -229,6 +229,7 @@ start_jobs(struct sv_hls_engine *e, const struct sv_cli *cli,
             .playlist_url = jobs[i].url, .out_dir = jobs[i].dir,
             .duration_s = cli->duration_s, .grace_s = cli->grace_s,
             .stall_s = cli->stall_s, .max_bytes = cli->max_bytes,
+            .prefetch = cli->low_latency,
             .resume = cli->resume, .user = &jobs[i],
             .twitch = {
                 .login = jobs[i].login, .quality = cli->quality,

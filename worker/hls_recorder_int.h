@@ -49,6 +49,7 @@ struct sv_hls_rec {
     int64_t               written_file; /* the highest written, -1 */
     int64_t               offset;       /* file number - sequence */
     bool                  live_seen;    /* segments taken, or resumed */
+    bool                  prefetch;     /* sv_hls_source's */
     int64_t               last_write_ms;    /* or the start */
     double                taken_s;
     bool                  endlist, full, stopping, ended;

@@ -132,6 +132,7 @@ sv_hls_rec_new(struct sv_hls_engine *e, const struct sv_hls_source *src,
                               : SV_HLS_GRACE_S_DEFAULT) * 1000.0);
     r->stall_ms = (int64_t) (src->stall_s * 1000.0);
     r->max_bytes = src->max_bytes;
+    r->prefetch = src->prefetch;
     r->user = src->user;
     r->resolving = r->tw != NULL;
     r->cursor = (struct sv_hls_cursor) SV_HLS_CURSOR_INIT;

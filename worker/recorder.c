@@ -48,7 +48,7 @@ struct recording {
     struct sv_hls_event  ev;
     long long            base_bytes;    /* recorded before this run */
     long long            base_media_ms;
-    bool                 capped;        /* the engine's limit is the
+    bool                 capped;        /* the engine's duration is the
                                          * rollover's, not the end */
     enum stop_cause      stop;
     long long            reported_bytes;
@@ -326,7 +326,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         add(rc, r);
         return true;
     }
-    r->capped = left_s < 0 || left_s > roll_s || roll_bytes > 0;
+    r->capped = left_s < 0 || left_s > roll_s;
 
     struct sv_hls_source src = {
         .playlist_url = twitch ? NULL : c->source_url,
@@ -346,6 +346,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         .resume = c->resume,
         .resume_after = after != NULL,
         .after_sequence = after != NULL ? *after : 0,
+        .prefetch = cfg->twitch_low_latency != 0,
         .user = r,
     };
 
@@ -676,8 +677,9 @@ end_of(const struct sv_recorder *rc, const struct recording *r,
     };
     switch (r->ev.why) {
     case SV_HLS_END_DURATION:
-    case SV_HLS_END_SIZE:
         return r->capped;
+    case SV_HLS_END_SIZE:               /* only rollover_mb limits it */
+        return true;
     case SV_HLS_END_STOPPED:
         if (r->stop == STOP_DISK) {
             end->why = "disk";

@@ -134,6 +134,12 @@ test_record_limits(void)
                "--max-bytes over 2^50");
     tap_is_int(PARSE("--record-hls", "http://h/p", "--out", "/o",
                      "--max-bytes", "12k"), -1, "--max-bytes 12k");
+    tap_ok(PARSE("--record-twitch", "a", "--out", "/o", "--low-latency") == 0
+           && cli.low_latency, "--low-latency");
+    tap_is_int(PARSE("--record-url", "rtmp://h/a", "--out", "/o",
+                     "--low-latency"), -1, "--low-latency with --record-url");
+    tap_is_str(err, "--low-latency goes with --record-hls or "
+               "--record-twitch", "says so");
     tap_is_int(PARSE("--resume"), -1, "--resume without a recording");
     tap_is_str(err, "--out, --duration, --grace, --stall, --max-bytes and "
                "--resume go with --record-hls", "says so");
