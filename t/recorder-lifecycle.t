@@ -12,7 +12,8 @@
 # as a ghost; a long recording rolls over into a second part with nothing
 # lost or twice; max_recordings holds a third back until one ends; below
 # min_free_mb the disk guard stops recordings, refuses new ones and
-# publishes an event. A streamer's chat is archived with its recording. Real PostgreSQL,
+# publishes an event. A streamer's chat is archived with its recording, and
+# its proxy carries every request of it. Real PostgreSQL,
 # Redis, nginx and the sanitizer worker.
 use strict;
 use warnings;
@@ -20,6 +21,8 @@ use lib 't/lib';
 use Test::More;
 use File::Path qw(make_path);
 use JSON::PP qw(decode_json);
+use IO::Socket::INET;
+use POSIX ();
 use Time::HiRes qw(sleep time);
 use StreamVault::Test qw(start_stack wait_for run_cmd slurp spurt alive);
 use StreamVault::FakeTwitch;
@@ -29,7 +32,7 @@ my @crowd = map { sprintf 'crowd%02d', $_ } 1 .. 20;
 my $tw = StreamVault::FakeTwitch->new(
     segment_duration => 1,
     backlog          => 2,
-    channels         => { map { ($_ => { live => 0 }) } qw(carol alice dave erin), @crowd });
+    channels         => { map { ($_ => { live => 0 }) } qw(carol alice dave erin frank), @crowd });
 
 alarm 400;
 my $stack = StreamVault::Test::stack_object(env => {
@@ -51,7 +54,7 @@ is($admin->{status}, 200, 'the admin logs in');
 
 my %streamer;
 my $n = 0;
-for my $login (qw(carol alice dave erin), @crowd) {
+for my $login (qw(carol alice dave erin frank), @crowd) {
     $n++;
     $streamer{$login} = $stack->psql("INSERT INTO streamers (platform, twitch_id, login, display_name)"
                                      . " VALUES ('twitch', '$n', '$login', '\u$login') RETURNING id");
@@ -171,6 +174,47 @@ for my $feed ([ 'rtmp', [ @video, @audio, '-c:v', 'libx264', '-preset', 'ultrafa
                     . " AND kind IN ('thumbnail', 'sprite', 'sprite_vtt')"), $pictures,
        "$what: $pictures picture assets");
 }
+
+# --- a streamer's proxy: every request of its recording goes through it ---
+# A forward HTTP proxy: one request per connection, answered through a
+# connection of its own to the origin, each request line logged (its
+# processes leave with _exit: the test's END blocks are not theirs).
+my $proxy_log = "$dir/proxy.log";
+my $proxy = IO::Socket::INET->new(LocalAddr => '127.0.0.1', LocalPort => 0, Listen => 16, ReuseAddr => 1)
+    or die "proxy: $!";
+my $proxy_pid = fork // die;
+if ($proxy_pid == 0) {
+    $SIG{CHLD} = 'IGNORE';
+    while (my $c = $proxy->accept) {
+        next if fork;
+        my ($line, $head, $len, $body) = (scalar <$c> // '', '', 0, '');
+        while (my $h = <$c>) {
+            last if $h =~ /^\r?\n$/;
+            $len = $1 if $h =~ /^Content-Length:\s*(\d+)/i;
+            $head .= $h unless $h =~ /^(Connection|Proxy-Connection):/i;
+        }
+        read($c, $body, $len) if $len;
+        my ($method, $host, $port, $path) = $line =~ m{^(\w+) http://([^/:]+):(\d+)(/\S*) HTTP} or POSIX::_exit(0);
+        open my $log, '>>', $proxy_log;
+        print {$log} "$method $path\n";
+        close $log;
+        my $o = IO::Socket::INET->new("$host:$port") or POSIX::_exit(0);
+        print {$o} "$method $path HTTP/1.1\r\n${head}Connection: close\r\n\r\n$body";
+        print {$c} $_ while <$o>;
+        POSIX::_exit(0);
+    }
+    POSIX::_exit(0);
+}
+StreamVault::Test::track_child($proxy_pid);
+$stack->psql("UPDATE streamers SET proxy_url = 'http://127.0.0.1:" . $proxy->sockport . "' WHERE id = $streamer{frank}");
+$tw->start_channel('frank', script => [ [ content => 3 ], [ offline => undef ] ]);
+my $frank = start_recording('frank');
+ok(wait_for(sub { (row($frank)->{state} // '') =~ /^(processing|ready)$/ }, 30), 'proxy: recorded and ended');
+my $through = slurp($proxy_log) // '';
+like($through, qr{^POST /gql}m, 'proxy: the token request went through it');
+like($through, qr{^GET /api/channel/hls/frank\.m3u8}m, 'proxy: the usher request too');
+my $segments = () = $through =~ m{^GET \S+\.ts}mg;
+is($segments, 3, 'proxy: and the three segments');
 
 # --- the active list, and a stop through the API ---
 $tw->start_channel('alice', script => [ [ content => undef ] ]);

@@ -220,11 +220,11 @@ sub check_folder {
     my $dec = run_cmd([ 'ffmpeg', '-v', 'error', '-i', $all, '-f', 'null', '-' ], timeout => 60);
     if ($cut_bytes) {
         # A byte stream joined or taken up again mid-frame (MP3's bit
-        # reservoir reaches back before the first frame): the decoder
-        # complains there, once per stream, and goes on.
-        my @errors = grep { /^Error while decoding/ } split /\n/, $dec->{err};
+        # reservoir reaches back before the first frame), or a packet lost:
+        # the decoder complains there, a few times at most, and goes on.
+        my @errors = grep { /^Error while decoding|error while decoding MB/ } split /\n/, $dec->{err};
         ok($dec->{status} == 0 && @errors <= 4,
-           "$what: ffmpeg decodes it all (" . scalar(@errors) . ' frames cut at the reconnect)')
+           "$what: ffmpeg decodes it all (" . scalar(@errors) . ' frames damaged at a cut or a lost packet)')
             or diag $dec->{err};
     } else {
         is($dec->{err}, '', "$what: ffmpeg decodes it all without an error");
@@ -297,7 +297,9 @@ for my $name (sort keys %live_url) {
        "$name: the drop was reconnected ($r->{sum}{retries} retries, $r->{sum}{discontinuities} "
        . 'discontinuities)');
     like(slurp("$r->{out}/.discontinuities") // '', qr/^\d+ reconnect$/m, "$name: noted in .discontinuities");
-    my $bytes = $name eq 'http' || $name eq 'icecast';
+    # byte streams cut mid-frame, and RTP over UDP (the only transport
+    # rtsp-server-perl has), which may drop a packet on a busy machine
+    my $bytes = $name eq 'http' || $name eq 'icecast' || $name eq 'rtsp';
     my $d = check_folder($name, $r, 2, $bytes);
     # 12 s minus the drop and the start, within a segment; over HTTP each
     # connection starts with a burst of 64 KiB from the past (8 s of the
