@@ -187,7 +187,7 @@ sv_recorder_wait(void *ctx, int fd, short events, int64_t timeout_ms)
 {
     struct sv_recorder *rc = ctx;
     int64_t             deadline = sv_monotonic_ms() + timeout_ms;
-    struct epoll_event  want = { .data.fd = fd }, got[2];
+    struct epoll_event  want = { .data.fd = fd }, got[3];
     bool                watched = false;
     int                 ready = 0;
     char                err[256];
@@ -221,7 +221,7 @@ sv_recorder_wait(void *ctx, int fd, short events, int64_t timeout_ms)
         }
         sv_chat_service(rc->chat, rc->fds + 1, nfds - 1, sv_monotonic_ms());
         take_events(rc);
-        n = epoll_wait(rc->epfd, got, 2, 0);
+        n = epoll_wait(rc->epfd, got, 3, 0);
         for (int i = 0; i < n; i++) {
             if (fd >= 0 && got[i].data.fd == fd) {
                 ready = 1;
