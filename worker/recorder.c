@@ -44,8 +44,7 @@ struct recording {
     struct sv_av_rec    *av;            /* any other source; either until
                                          * its event is taken */
     struct sv_chat_rec  *chat;          /* its chat archive, while it runs */
-    bool                 ended;         /* ev holds the end */
-    struct sv_hls_event  ev;
+    struct sv_hls_event  ev;            /* the end, once neither has it */
     long long            base_bytes;    /* recorded before this run */
     long long            base_media_ms;
     bool                 capped;        /* the engine's duration is the
@@ -151,6 +150,12 @@ find(const struct sv_recorder *rc, long long id)
     return NULL;
 }
 
+static bool
+is_running(const struct recording *r)
+{
+    return r->rec != NULL || r->av != NULL;
+}
+
 static void
 ended(struct sv_recorder *rc, const struct sv_hls_event *ev)
 {
@@ -163,7 +168,6 @@ ended(struct sv_recorder *rc, const struct sv_hls_event *ev)
         sv_chat_stop(r->chat);
         r->chat = NULL;
     }
-    r->ended = true;
     rc->running--;
     rc->new_events = true;
 }
@@ -319,7 +323,6 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
     }
     if (left_s == 0) {
         /* Its duration was reached before a restart: it is over. */
-        r->ended = true;
         r->ev.why = SV_HLS_END_DURATION;
         r->ev.stats.first_sequence = r->ev.stats.last_sequence = -1;
         rc->new_events = true;
@@ -508,12 +511,6 @@ static long long
 total_media_ms(const struct recording *r, const struct sv_hls_stats *s)
 {
     return r->base_media_ms + (long long) (s->media_s * 1000.0);
-}
-
-static bool
-is_running(const struct recording *r)
-{
-    return r->rec != NULL || r->av != NULL;
 }
 
 static void
@@ -738,7 +735,8 @@ finish_ended(struct sv_recorder *rc, PGconn *pg)
 
     for (; r != NULL; r = next) {
         next = r->next;
-        if (r->ended && r->stop != STOP_SHUTDOWN && !finish(rc, pg, r)) {
+        if (!is_running(r) && r->stop != STOP_SHUTDOWN
+            && !finish(rc, pg, r)) {
             return;
         }
     }

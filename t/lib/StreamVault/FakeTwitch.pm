@@ -57,7 +57,7 @@ use HTTP::Tiny;
 use IO::Select;
 use IO::Socket::INET;
 use JSON::PP ();
-use POSIX qw(floor ceil strftime WNOHANG);
+use POSIX qw(floor ceil strftime);
 use Time::HiRes qw(time sleep);
 use StreamVault::Test qw(build_dir run_cmd test_dir);
 
@@ -255,18 +255,7 @@ sub segment_bytes {
 sub stop {
     my ($self) = @_;
     return unless $self->{pid} && $$ == $self->{parent};
-    my $pid = delete $self->{pid};
-    kill 'TERM', $pid;
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        my $done = waitpid($pid, WNOHANG);
-        return $? == 0 if $done == $pid;
-        return 1 if $done < 0;    # reaped elsewhere
-        sleep 0.02;
-    }
-    kill 'KILL', $pid;
-    waitpid($pid, 0);
-    return 0;
+    return StreamVault::Test::stop_server(delete $self->{pid});
 }
 
 sub DESTROY { my ($self) = @_; local ($?, $@); $self->stop if $self->{pid} }

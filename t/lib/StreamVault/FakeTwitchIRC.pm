@@ -165,15 +165,7 @@ sub answer_pings { my ($self, $on) = @_; $self->control(cmd => 'answer_pings', o
 sub stop {
     my ($self) = @_;
     return unless $self->{pid} && $$ == $self->{parent};
-    my $pid = delete $self->{pid};
-    kill 'TERM', $pid;
-    my $deadline = time + 5;
-    while (time < $deadline) {
-        return if waitpid($pid, POSIX::WNOHANG()) == $pid;
-        sleep 0.02;
-    }
-    kill 'KILL', $pid;
-    waitpid($pid, 0);
+    StreamVault::Test::stop_server(delete $self->{pid});
 }
 
 sub DESTROY { my ($self) = @_; local ($?, $@); $self->stop if $self->{pid} }

@@ -230,6 +230,23 @@ END {
 
 sub track_child { push @children, $_[0] }
 
+# Stops a forked server child: TERM, KILL after 5 s; true when it exited
+# cleanly (or was reaped elsewhere).
+sub stop_server {
+    my ($pid) = @_;
+    kill 'TERM', $pid;
+    my $deadline = time + 5;
+    while (time < $deadline) {
+        my $done = waitpid($pid, WNOHANG);
+        return $? == 0 if $done == $pid;
+        return 1 if $done < 0;
+        sleep 0.02;
+    }
+    kill 'KILL', $pid;
+    waitpid($pid, 0);
+    return 0;
+}
+
 # In a forked server child (a fake of the tests): none of the test's alarm,
 # SIGPIPE ignored, stdio to the log file; TERM or INT set the flag whose
 # reference is returned.
