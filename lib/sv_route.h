@@ -45,6 +45,8 @@ enum sv_route_kind {
                                its doc names it (ngx_http_streamvault_upload.c) */
     SV_ROUTE_SCHEDULE,      /* cron and timezone checked, the next runs join
                                the doc (ngx_http_streamvault_schedule.c) */
+    SV_ROUTE_SETTINGS,      /* the Twitch secrets in the body are sealed
+                               (ngx_http_streamvault_settings.c) */
 };
 
 struct sv_route {

@@ -106,10 +106,16 @@ const struct sv_route  sv_routes[] = {
     { SV_DELETE, "/api/schedules/{id:int}", SV_ROUTE_SQL,     "schedules_delete",
       SV_ROLE_ADMIN, 0, 200, "Remove a recording schedule" },
 
+    /* Twitch */
+    { SV_GET,    "/api/twitch/subscriptions", SV_ROUTE_SQL,   "twitch_subscriptions",
+      SV_ROLE_ADMIN, 0, 200, "EventSub subscriptions with their status, and the Twitch state" },
+    { SV_POST,   "/api/twitch/subscriptions/resubscribe", SV_ROUTE_SQL, "twitch_resubscribe",
+      SV_ROLE_ADMIN, 1 * KB, 202, "Delete and create again every EventSub subscription" },
+
     /* settings and the system */
     { SV_GET,    "/api/settings",           SV_ROUTE_SQL,     "settings_get",
       SV_ROLE_ADMIN, 0, 200, "All settings" },
-    { SV_PUT,    "/api/settings",           SV_ROUTE_SQL,     "settings_put",
+    { SV_PUT,    "/api/settings",           SV_ROUTE_SETTINGS, "settings_put",
       SV_ROLE_ADMIN, 16 * KB, 200, "Change settings" },
     { SV_GET,    "/api/system/status",      SV_ROUTE_STATUS,  "system_status",
       SV_ROLE_VIEWER, 0, 200, "Disk, queue, recordings and versions" },

@@ -43,10 +43,20 @@ typedef struct {
     /* where "streamvault_api" was first used, NULL if nowhere */
     u_char                            *api_file;
     ngx_uint_t                         api_line;
+
+    /* where "streamvault_eventsub" was first used, and its statement */
+    u_char                            *eventsub_file;
+    ngx_uint_t                         eventsub_line;
+    ngx_uint_t                         eventsub_statement;
 } ngx_http_streamvault_main_conf_t;
 
 
 ngx_int_t ngx_http_streamvault_api_handler(ngx_http_request_t *r);
+
+/* ngx_http_streamvault_eventsub.c */
+ngx_int_t ngx_http_streamvault_eventsub_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_streamvault_eventsub_init(ngx_conf_t *cf);
+void ngx_http_streamvault_eventsub_exit_process(void);
 
 ngx_int_t ngx_http_streamvault_set_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);

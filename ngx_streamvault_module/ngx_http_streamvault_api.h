@@ -40,6 +40,12 @@ typedef void (*ngx_http_streamvault_crypt_pt)(ngx_http_streamvault_ctx_t *ctx,
 
 typedef struct ngx_http_streamvault_crypt_s  ngx_http_streamvault_crypt_t;
 
+/* a body field the module sets (or removes: no value) before the call */
+typedef struct {
+    const char  *key;
+    ngx_str_t    value;
+} ngx_http_streamvault_field_t;
+
 
 typedef enum {
     NGX_HTTP_STREAMVAULT_AUTH_NONE = 0,
@@ -156,6 +162,11 @@ ngx_int_t ngx_http_streamvault_crypt(ngx_http_streamvault_ctx_t *ctx,
 /* ngx_http_streamvault_secrets.c */
 ngx_int_t ngx_http_streamvault_hash_password(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_token_create(ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_rewrite_call(ngx_http_streamvault_ctx_t *ctx,
+    ngx_http_streamvault_field_t *fields);
+
+/* ngx_http_streamvault_settings.c */
+ngx_int_t ngx_http_streamvault_settings(ngx_http_streamvault_ctx_t *ctx);
 
 /* ngx_http_streamvault_cache.c */
 ngx_int_t ngx_http_streamvault_cache_key(ngx_http_streamvault_ctx_t *ctx);

@@ -16,6 +16,7 @@
 #define NGX_HTTP_STREAMVAULT_REDIS_PORT   6379
 #define NGX_HTTP_STREAMVAULT_SECRET_MIN   32
 #define NGX_HTTP_STREAMVAULT_SECRET_MAX   4096
+#define NGX_HTTP_STREAMVAULT_EVENTSUB_BUFFER  65536
 
 
 static void *ngx_http_streamvault_create_main_conf(ngx_conf_t *cf);
@@ -38,6 +39,10 @@ static char *ngx_http_streamvault_secret_file(ngx_conf_t *cf,
 static void ngx_http_streamvault_secret_cleanup(void *data);
 static char *ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_streamvault_eventsub(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_streamvault_content(ngx_conf_t *cf,
+    ngx_http_handler_pt handler, u_char **file, ngx_uint_t *line);
 static char *ngx_http_streamvault_pool_timeout(ngx_conf_t *cf, void *post,
     void *data);
 static void ngx_http_streamvault_init_pool_conf(
@@ -232,6 +237,13 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
       0,
       NULL },
 
+    { ngx_string("streamvault_eventsub"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_streamvault_eventsub,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -288,6 +300,9 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
      *     smcf->statements = NULL;
      *     smcf->api_file = NULL;
      *     smcf->api_line = 0;
+     *     smcf->eventsub_file = NULL;
+     *     smcf->eventsub_line = 0;
+     *     smcf->eventsub_statement = 0;
      */
 
     smcf->postgres_pool.size = NGX_CONF_UNSET_UINT;
@@ -316,7 +331,9 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_streamvault_main_conf_t  *smcf = conf;
 
-    char  *missing;
+    char        *missing, *directive;
+    u_char      *file;
+    ngx_uint_t   line;
 
     ngx_http_streamvault_init_pool_conf(&smcf->postgres_pool,
                                         &ngx_http_streamvault_postgres_pool);
@@ -342,7 +359,19 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    if (smcf->api_file == NULL) {
+    /* each names the first directive it lacks */
+
+    if (smcf->api_file) {
+        directive = "streamvault_api";
+        file = smcf->api_file;
+        line = smcf->api_line;
+
+    } else if (smcf->eventsub_file) {
+        directive = "streamvault_eventsub";
+        file = smcf->eventsub_file;
+        line = smcf->eventsub_line;
+
+    } else {
         return NGX_CONF_OK;
     }
 
@@ -352,7 +381,7 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     } else if (smcf->redis == NULL) {
         missing = "streamvault_redis";
 
-    } else if (smcf->media_root.data == NULL) {
+    } else if (smcf->media_root.data == NULL && smcf->api_file) {
         missing = "streamvault_media_root";
 
     } else if (smcf->secret.data == NULL) {
@@ -363,8 +392,8 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                  "\"streamvault_api\" requires \"%s\" in %s:%ui",
-                  missing, smcf->api_file, smcf->api_line);
+                  "\"%s\" requires \"%s\" in %s:%ui",
+                  directive, missing, file, line);
 
     return NGX_CONF_ERROR;
 }
@@ -372,7 +401,8 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
 
 /*
  * Where the API is served: its SQL functions become the pool's prepared
- * statements, and password hashing gets nginx's default thread pool.
+ * statements, and password hashing gets nginx's default thread pool.  The
+ * EventSub statement follows them (the API's are numbered from 0).
  */
 
 static ngx_int_t
@@ -383,7 +413,8 @@ ngx_http_streamvault_postconfiguration(ngx_conf_t *cf)
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_streamvault_module);
 
     if (smcf->api_file == NULL) {
-        return NGX_OK;
+        return smcf->eventsub_file ? ngx_http_streamvault_eventsub_init(cf)
+                                   : NGX_OK;
     }
 
     smcf->thread_pool = ngx_thread_pool_add(cf, NULL);
@@ -395,7 +426,12 @@ ngx_http_streamvault_postconfiguration(ngx_conf_t *cf)
         return NGX_ERROR;
     }
 
-    return ngx_http_streamvault_init_statements(cf);
+    if (ngx_http_streamvault_init_statements(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return smcf->eventsub_file ? ngx_http_streamvault_eventsub_init(cf)
+                               : NGX_OK;
 }
 
 
@@ -845,19 +881,62 @@ ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_streamvault_main_conf_t  *smcf = conf;
 
+    return ngx_http_streamvault_content(cf, ngx_http_streamvault_api_handler,
+                                        &smcf->api_file, &smcf->api_line);
+}
+
+
+/*
+ * Twitch's webhooks: a body of at most 64 KiB is read into memory, so the
+ * location's client_body_buffer_size defaults to that (the handler refuses
+ * a body that went to a temporary file).
+ */
+
+static char *
+ngx_http_streamvault_eventsub(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf = conf;
+
+    char                      *rv;
+    ngx_http_core_loc_conf_t  *clcf;
+
+    rv = ngx_http_streamvault_content(cf,
+                                      ngx_http_streamvault_eventsub_handler,
+                                      &smcf->eventsub_file,
+                                      &smcf->eventsub_line);
+    if (rv != NGX_CONF_OK) {
+        return rv;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+
+    if (clcf->client_body_buffer_size == NGX_CONF_UNSET_SIZE) {
+        clcf->client_body_buffer_size = NGX_HTTP_STREAMVAULT_EVENTSUB_BUFFER;
+    }
+
+    return NGX_CONF_OK;
+}
+
+
+/* the location's content handler, and where the directive was first used */
+
+static char *
+ngx_http_streamvault_content(ngx_conf_t *cf, ngx_http_handler_pt handler,
+    u_char **file, ngx_uint_t *line)
+{
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
 
-    if (clcf->handler == ngx_http_streamvault_api_handler) {
+    if (clcf->handler == handler) {
         return "is duplicate";
     }
 
-    clcf->handler = ngx_http_streamvault_api_handler;
+    clcf->handler = handler;
 
-    if (smcf->api_file == NULL) {
-        smcf->api_file = cf->conf_file->file.name.data;
-        smcf->api_line = cf->conf_file->line;
+    if (*file == NULL) {
+        *file = cf->conf_file->file.name.data;
+        *line = cf->conf_file->line;
     }
 
     return NGX_CONF_OK;
@@ -916,4 +995,5 @@ ngx_http_streamvault_exit_process(ngx_cycle_t *cycle)
     ngx_http_streamvault_pg_exit_process(cycle);
     ngx_http_streamvault_redis_exit_process(cycle);
     ngx_http_streamvault_cache_free();
+    ngx_http_streamvault_eventsub_exit_process();
 }

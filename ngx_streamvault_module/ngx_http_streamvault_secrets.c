@@ -20,16 +20,8 @@
 #define NGX_HTTP_STREAMVAULT_PASSWORD_MAX  1024
 
 
-typedef struct {
-    const char  *key;
-    ngx_str_t    value;
-} ngx_http_streamvault_field_t;
-
-
 static void ngx_http_streamvault_password_hashed(
     ngx_http_streamvault_ctx_t *ctx, ngx_flag_t verified, char *new_hash);
-static ngx_int_t ngx_http_streamvault_rewrite_call(
-    ngx_http_streamvault_ctx_t *ctx, ngx_http_streamvault_field_t *fields);
 static int ngx_http_streamvault_gen_value(yajl_gen g, yajl_val v);
 
 
@@ -147,7 +139,7 @@ ngx_http_streamvault_token_create(ngx_http_streamvault_ctx_t *ctx)
  * fields, followed by the fields that have a value.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_streamvault_rewrite_call(ngx_http_streamvault_ctx_t *ctx,
     ngx_http_streamvault_field_t *fields)
 {

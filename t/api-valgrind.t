@@ -35,6 +35,8 @@ my $t = $stack->api('POST', '/api/tokens', as => $admin, json => { name => 'vg',
 is($t->{status}, 201, 'a token');
 is($stack->api('GET', '/api/jobs', token => $t->{json}{token})->{status}, 200, 'a bearer read');
 is($stack->api('GET', '/api/system/status', as => $admin)->{status}, 200, 'the status (Redis + disk + SQL)');
+is($stack->request('GET', '/eventsub')->{status}, 405, 'EventSub: a wrong method');
+is($stack->request('POST', '/eventsub', { content => '{}' })->{status}, 400, 'EventSub: no headers');
 
 # A client that goes away while its query waits.
 $stack->psql(q{CREATE OR REPLACE FUNCTION api.jobs_stats(p jsonb) RETURNS jsonb
@@ -52,7 +54,7 @@ my $report = slurp($stack->dir . '/log/nginx-valgrind.txt') // '';
 like($report, qr/ERROR SUMMARY: 0 errors/, 'valgrind: no errors') or diag($report);
 unlike($report, qr/definitely lost: [1-9]/, 'valgrind: nothing definitely lost') or diag($report);
 
-for my $file (qw(api-auth.t api-routes.t api-cache.t api-injection.t)) {
+for my $file (qw(api-auth.t api-routes.t api-cache.t api-injection.t eventsub.t)) {
     my $r = run_cmd(['perl', top_dir() . "/t/$file"], timeout => 600,
                     env => { SV_NGINX_VALGRIND => 1, SV_TEST_TIMEOUT => 600 });
     is($r->{status}, 0, "t/$file passes with nginx under valgrind") or diag("$r->{out}$r->{err}");

@@ -192,6 +192,7 @@ my @routes = qw(
     recordings_start recordings_stop recordings_active
     schedules_list schedules_get schedules_create schedules_update schedules_delete schedules_preview
     jobs_list jobs_stats jobs_retry jobs_cancel
+    twitch_subscriptions twitch_resubscribe
     settings_get settings_put system_status);
 is(sql(q{SELECT string_agg(p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')->'
                           || format_type(p.prorettype, NULL), ' ' ORDER BY p.proname)
@@ -204,7 +205,7 @@ is(sql(q{SELECT coalesce(string_agg(n.nspname || '.' || p.proname, ' '), '') FRO
           WHERE n.nspname IN ('api', 'api_internal')
             AND NOT coalesce(p.proconfig @> '{"search_path=public, pg_temp"}', false)
             AND p.proname NOT IN ('mask_url', 'out_user', 'out_token', 'out_streamer',
-                                  'out_recording', 'out_job', 'out_schedule')}),
+                                  'out_recording', 'out_job', 'out_schedule', 'out_subscription')}),
    '', 'every function but the inlined formatters sets search_path = public, pg_temp');
 is(sql(q{SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN ('api'::regnamespace,
          'api_internal'::regnamespace) AND (p.prosecdef OR p.prosrc ~* '\mEXECUTE\M')}),
@@ -598,7 +599,6 @@ my %bad_create = (
     'twitch login with a dot' => { login => 'a.b', twitch_id => '1' },
     'twitch login of 26' => { login => 'a' x 26, twitch_id => '1' },
     'url login with a slash' => { platform => 'url', login => '../etc', source_url => 'http://x.example/' },
-    'twitch without twitch_id' => { login => 'abc' },
     'twitch_id a number' => { login => 'abc', twitch_id => 123 },
     'twitch_id with letters' => { login => 'abc', twitch_id => '12a' },
     'twitch with source_url' => { login => 'abc', twitch_id => '1', source_url => 'https://x.example/' },
@@ -914,9 +914,11 @@ err_call('jobs_retry by a viewer', 403, 'forbidden', 'jobs_retry', req($alice, '
 my $defaults = ok_call('settings_get', 'settings_get', req($admin, 'GET'), 'admin');
 is_deeply($defaults, {
     'twitch.client_id' => undef, 'twitch.client_secret' => { set => JSON::PP::false }, public_base_url => undef,
+    'twitch.user_token' => { set => JSON::PP::false }, 'twitch.eventsub_secret' => { set => JSON::PP::false },
     'storage.filename_template' => undef, 'retention.max_age_days' => undef, 'retention.max_bytes' => undef,
     'retention.max_count' => undef, 'recording.quality' => 'best', 'recording.rollover_hours' => 24 }, 'defaults');
-my $secret = 'abcdef0123456789secret';
+# The module seals secrets before the call (sql/008_twitch.sql).
+my $secret = 'sv1:abcdef0123456789secret-_';
 my $set = ok_call('settings_put', 'settings_put', req($admin, 'PUT', body => {
     'twitch.client_id' => 'clientid123', 'twitch.client_secret' => $secret, public_base_url => 'https://sv.example.org:8443/base',
     'storage.filename_template' => '{login}/{yyyy}', 'retention.max_age_days' => 0, 'retention.max_bytes' => 9223372036854775807,
@@ -934,6 +936,7 @@ for my $case (['unknown key', { 'twitch.client' => 'x' }], ['SQL as key', { "x';
               ['url javascript', { public_base_url => 'javascript:alert(1)' }], ['template ..', { 'storage.filename_template' => '../x' }],
               ['max_bytes -1', { 'retention.max_bytes' => -1 }], ['max_age_days object', { 'retention.max_age_days' => { a => 1 } }],
               ['client_id with a space', { 'twitch.client_id' => 'a b' }], ['secret a number', { 'twitch.client_secret' => 5 }],
+              ['secret in plaintext', { 'twitch.client_secret' => 'abcdef0123456789secret' }],
               ['quality array', { 'recording.quality' => ['best'] }], ['body array', [1]]) {
     err_call("settings_put, $case->[0]", 422, 'invalid', 'settings_put', req($admin, 'PUT', body => $case->[1]), 'admin');
 }

@@ -35,7 +35,7 @@ like($r->{out}, qr/configuration file \Q$dir\E\/worker\.conf is ok/, 'and says s
 # The shipped template, rendered, is a good config too.
 my $rendered = run_cmd([top_dir() . '/scripts/render-conf', top_dir() . '/conf/worker.conf.in',
     'PG_CONNINFO=dbname=streamvault', 'REDIS=unix:/run/redis.sock', 'MEDIA_ROOT=/srv/media',
-    'SQL_DIR=/usr/share/streamvault/sql', 'LOG_FILE=stderr']);
+    'SQL_DIR=/usr/share/streamvault/sql', 'LOG_FILE=stderr', 'SECRET_FILE=/etc/streamvault/secret']);
 $r = check($rendered->{out});
 is($r->{status}, 0, 'conf/worker.conf.in renders to a valid config') or diag($r->{err});
 

@@ -199,6 +199,31 @@ set_twitch_irc_ca(struct sv_config *cfg, const char *value, char *err,
                          errlen);
 }
 
+static bool
+set_secret_file(struct sv_config *cfg, const char *value, char *err,
+                size_t errlen)
+{
+    return sv_validate_absolute_path(value, err, errlen)
+           && copy_value(cfg->twitch.secret_file,
+                         sizeof(cfg->twitch.secret_file), value, err, errlen);
+}
+
+static bool
+set_twitch_helix_url(struct sv_config *cfg, const char *value, char *err,
+                     size_t errlen)
+{
+    return set_twitch_url(cfg->twitch.helix_url, sizeof(cfg->twitch.helix_url),
+                          value, err, errlen);
+}
+
+static bool
+set_twitch_id_url(struct sv_config *cfg, const char *value, char *err,
+                  size_t errlen)
+{
+    return set_twitch_url(cfg->twitch.id_url, sizeof(cfg->twitch.id_url),
+                          value, err, errlen);
+}
+
 static const struct config_key config_keys[] = {
     { "database", set_database, 0, 0, 0 },
     { "redis", set_redis, 0, 0, 0 },
@@ -223,6 +248,11 @@ static const struct config_key config_keys[] = {
     { "twitch_oauth_token", set_twitch_oauth_token, 0, 0, 0 },
     { "twitch_irc_addr", set_twitch_irc_addr, 0, 0, 0 },
     { "twitch_irc_ca", set_twitch_irc_ca, 0, 0, 0 },
+    { "secret_file", set_secret_file, 0, 0, 0 },
+    { "twitch_helix_url", set_twitch_helix_url, 0, 0, 0 },
+    { "twitch_id_url", set_twitch_id_url, 0, 0, 0 },
+    UINT_KEY("twitch_poll_seconds", twitch.poll_seconds, 10, 3600),
+    UINT_KEY("twitch_check_seconds", twitch.check_seconds, 30, 86400),
 };
 #define CONFIG_KEY_COUNT  (sizeof(config_keys) / sizeof(config_keys[0]))
 
@@ -259,6 +289,12 @@ sv_config_set_defaults(struct sv_config *cfg, const char *hostname)
     cfg->recorder.stall_seconds = 300;
     cfg->recorder.rollover_seconds = 86400;
     cfg->recorder.min_free_mb = 1024;
+    snprintf(cfg->twitch.helix_url, sizeof(cfg->twitch.helix_url),
+             "https://api.twitch.tv/helix");
+    snprintf(cfg->twitch.id_url, sizeof(cfg->twitch.id_url),
+             "https://id.twitch.tv");
+    cfg->twitch.poll_seconds = 60;
+    cfg->twitch.check_seconds = 300;
 }
 
 static const struct config_key *

@@ -42,6 +42,15 @@ struct sv_recorder_config {
     char      twitch_irc_ca[PATH_MAX];  /* "": the system's CA store */
 };
 
+/* The Twitch service (twitch_service.h); all change with a reload. */
+struct sv_twitch_config {
+    char      secret_file[PATH_MAX];    /* "": no secrets at rest, off */
+    char      helix_url[1024];
+    char      id_url[1024];
+    unsigned  poll_seconds;         /* polling mode: streams this often */
+    unsigned  check_seconds;        /* eventsub mode: the catch-up poll */
+};
+
 struct sv_config {
     char                  database[SV_CONFIG_LINE_MAX + 1];
     char                  redis[SV_CONFIG_LINE_MAX + 1];
@@ -54,6 +63,7 @@ struct sv_config {
     unsigned              heartbeat_interval;   /* seconds */
     unsigned              job_lease_seconds;    /* a taken job's lease */
     struct sv_recorder_config  recorder;
+    struct sv_twitch_config    twitch;
 };
 
 /* The defaults; worker_id is derived from hostname. */

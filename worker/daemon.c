@@ -28,6 +28,7 @@
 #include "reload.h"
 #include "signals.h"
 #include "sv_version.h"
+#include "twitch_service.h"
 
 /* Even with nothing due, wake up this often (a safety net, not a tick). */
 #define MAX_SLEEP_MS  60000
@@ -51,6 +52,7 @@ struct daemon {
     int64_t            next_jobs_ms;
 
     struct sv_recorder *recorder;
+    struct sv_twitch   *twitch;
 };
 
 static void
@@ -60,6 +62,7 @@ service_signals(struct daemon *d, int64_t now)
     if (sv_take_reload_request()
         && sv_reload_config(d->config_path, d->cfg)) {
         d->next_beat_ms = now;
+        sv_twitch_reload(d->twitch);
     }
 
     if (sv_take_reopen_request()) {
@@ -75,6 +78,7 @@ keep_pg(struct daemon *d, int64_t now)
         d->pg = sv_pg_connect_paced(d->cfg->database, &d->pg_retry);
         if (d->pg != NULL) {
             sv_jobs_pg_connected(&d->jobs);
+            sv_twitch_pg_connected(d->twitch);
         }
     }
 
@@ -189,10 +193,20 @@ serve_recorder(struct daemon *d, int64_t now)
     }
 }
 
+/* Twitch's side, when due: its Helix calls wait in sv_wait_fd, so the
+ * recordings keep moving meanwhile. */
+static void
+serve_twitch(struct daemon *d, int64_t now)
+{
+    if (d->pg != NULL && d->migrated && now >= sv_twitch_next_ms(d->twitch)) {
+        sv_twitch_service(d->twitch, d->pg);
+    }
+}
+
 /* While a job runs the main loop waits for it: the heartbeat and the
  * recordings go on from here, so a long remux neither makes the worker look
  * gone nor holds up the end of a recording. Connections are only dropped
- * after the job, by the loop. */
+ * after the job, by the loop. The same while Twitch is waited for. */
 static void
 while_job_runs(void *ctx)
 {
@@ -244,6 +258,7 @@ next_wake(const struct daemon *d, int64_t now)
         }
         if (d->pg != NULL) {
             wake = earliest(wake, sv_recorder_next_service_ms(d->recorder));
+            wake = earliest(wake, sv_twitch_next_ms(d->twitch));
         }
     }
 
@@ -264,6 +279,7 @@ stop(struct daemon *d, int rc)
     sv_wait_set_driver(NULL, NULL);
     sv_recorder_shutdown(d->recorder, d->migrated ? d->pg : NULL);
     sv_recorder_free(d->recorder);
+    sv_twitch_free(d->twitch);
 
     if (d->redis != NULL) {
         if (sv_redis_run(d->redis, 2, argv, lens, err, sizeof(err))
@@ -302,7 +318,15 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
                SV_STR("error", err));
         return 1;
     }
+    d.twitch = sv_twitch_new(cfg, err, sizeof(err));
+    if (d.twitch == NULL) {
+        sv_log(SV_LOG_ERROR, "cannot start the Twitch service",
+               SV_STR("error", err));
+        sv_recorder_free(d.recorder);
+        return 1;
+    }
     sv_wait_set_driver(sv_recorder_wait, d.recorder);
+    sv_twitch_set_idle(d.twitch, while_job_runs, &d);
     d.jobs.while_running = while_job_runs;
     d.jobs.while_running_ctx = &d;
     d.jobs.recorder = d.recorder;
@@ -328,6 +352,7 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
             }
             work_jobs(&d, sv_monotonic_ms());
             serve_recorder(&d, sv_monotonic_ms());
+            serve_twitch(&d, sv_monotonic_ms());
         }
 
         now = sv_monotonic_ms();

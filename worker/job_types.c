@@ -8,6 +8,7 @@
 
 #include "job_artwork.h"
 #include "job_chapters.h"
+#include "job_eventsub.h"
 #include "job_finish.h"
 #include "job_import.h"
 #include "job_nfo.h"
@@ -51,6 +52,8 @@ static const struct sv_job_type job_types[] = {
       .run = sv_job_retention_run },
     { .name = "record", .validate = sv_job_record_validate,
       .run = sv_job_record_run },
+    { .name = "eventsub", .validate = sv_job_eventsub_validate,
+      .run = sv_job_eventsub_run },
 };
 
 const struct sv_job_type *

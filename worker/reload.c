@@ -44,6 +44,7 @@ apply(struct sv_config *running, const struct sv_config *loaded)
     sv_log_set_level(running->log_level);
     running->heartbeat_interval = loaded->heartbeat_interval;
     running->recorder = loaded->recorder;
+    running->twitch = loaded->twitch;
 
     sv_config_restart_needed(running, loaded, restart, sizeof(restart));
     if (restart[0] == '\0') {

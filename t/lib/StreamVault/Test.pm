@@ -401,6 +401,7 @@ sub worker_conf {
         "MEDIA_ROOT=$self->{dir}/media",
         'SQL_DIR=' . ($o{sql_dir} // StreamVault::Test::top_dir() . '/sql'),
         'LOG_FILE=' . ($o{log_file} // "$self->{dir}/log/test-worker.log"),
+        "SECRET_FILE=$self->{dir}/secret",
     ]);
     die "render-conf: $r->{err}" if $r->{status};
     StreamVault::Test::spurt($path, $r->{out} . ($o{extra} // ''));
