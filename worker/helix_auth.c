@@ -61,7 +61,10 @@ take_token(struct sv_helix_auth *a, struct sv_helix_http *h,
                                      "client_secret=%s&grant_type="
                                      "client_credentials", id, secret);
     snprintf(url, sizeof(url), "%s/oauth2/token", id_url);
-    if (sv_helix_http_do(h, &req, &resp, err, errlen) != 0) {
+    rc = sv_helix_http_do(h, &req, &resp, err, errlen);
+    explicit_bzero(secret, sizeof(secret));
+    explicit_bzero(body, sizeof(body));
+    if (rc != 0) {
         return -1;
     }
     rc = -1;

@@ -57,7 +57,7 @@ sv_twitch_free(struct sv_twitch *t)
         return;
     }
     sv_helix_client_free(&t->helix);
-    memset(t, 0, sizeof(*t));
+    explicit_bzero(t, sizeof(*t));     /* the opened secrets */
     free(t);
 }
 
@@ -255,7 +255,7 @@ read_config(struct sv_twitch *t, PGconn *pg)
             set_mode(t, SV_TWITCH_EVENTSUB, "public_base_url is set");
         }
     }
-    memset(secret, 0, sizeof(secret));
+    explicit_bzero(secret, sizeof(secret));
     yajl_tree_free(c);
 }
 
