@@ -11,9 +11,8 @@ use strict;
 use warnings;
 use lib 't/lib';
 use Test::More;
-use Digest::SHA ();
 use JSON::PP ();
-use StreamVault::EventSub qw(seal open_sealed fixture signed_headers rfc3339 message_id);
+use StreamVault::EventSub qw(seal open_sealed fixture signature signed_headers rfc3339 message_id);
 use StreamVault::Test qw(stack_object run_cmd worker_bin wait_for alive http);
 
 my $stack = stack_object(only => 'pg redis nginx');
@@ -138,7 +137,7 @@ my $id = '6F1C0C8E-4A57-4D4E-9B7E-2F0A6F9A1B11';
 my $ts = rfc3339();
 ($h, $raw) = signed_headers($secret, $online, id => $id, timestamp => $ts);
 $raw =~ s/^\{/{ /;    # kept verbatim, spaces and all
-$h->{'Twitch-Eventsub-Message-Signature'} = 'sha256=' . Digest::SHA::hmac_sha256_hex($id . $ts . $raw, $secret);
+$h->{'Twitch-Eventsub-Message-Signature'} = 'sha256=' . signature($secret, $id, $ts, $raw);
 $res = http()->request('POST', $url, { headers => $h, content => $raw });
 is($res->{status}, 204, 'stream.online: 204');
 is($res->{content} // '', '', '... no body');

@@ -6,11 +6,10 @@
 use strict;
 use warnings;
 use lib 't/lib';
-use Digest::SHA qw(hmac_sha256_hex);
 use JSON::PP ();
 use StreamVault::Test qw(stack_object spurt run_cmd);
 use StreamVault::Bench qw(wrk report);
-use StreamVault::EventSub qw(seal fixture rfc3339);
+use StreamVault::EventSub qw(seal fixture signature rfc3339);
 
 my $MESSAGES = 400_000;
 my $SECRET = 'bench-eventsub-secret-0123456789abcdef';
@@ -36,7 +35,7 @@ my $ts = rfc3339();
 open my $fh, '>', "$dir/messages" or die "$dir/messages: $!";
 for my $n (1 .. $MESSAGES) {
     my $id = sprintf('b0000000-0000-4000-8000-%012d', $n);
-    print $fh "$id ", hmac_sha256_hex($id . $ts . $body, $SECRET), "\n";
+    print $fh "$id ", signature($SECRET, $id, $ts, $body), "\n";
 }
 close $fh;
 spurt("$dir/body.json", $body);

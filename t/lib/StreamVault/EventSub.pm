@@ -20,7 +20,7 @@ use POSIX qw(strftime);
 use Time::HiRes ();
 use StreamVault::Test qw(top_dir slurp);
 
-our @EXPORT_OK = qw(seal open_sealed fixture signed_headers rfc3339 message_id);
+our @EXPORT_OK = qw(seal open_sealed fixture signature signed_headers rfc3339 message_id);
 
 my $json = JSON::PP->new->utf8->canonical;
 
@@ -71,6 +71,12 @@ sub rfc3339 {
     return strftime('%Y-%m-%dT%H:%M:%S', gmtime $t) . sprintf('.%09dZ', ($t - int $t) * 1e9);
 }
 
+# Twitch-Eventsub-Message-Signature of a delivery, without the "sha256=".
+sub signature {
+    my ($secret, $id, $timestamp, $raw) = @_;
+    return hmac_sha256_hex($id . $timestamp . $raw, $secret);
+}
+
 my $messages = 0;
 sub message_id {
     return sprintf('%08x-0000-4000-8000-%012x', $$, ++$messages);
@@ -89,7 +95,7 @@ sub signed_headers {
         'Content-Type'                          => 'application/json',
         'Twitch-Eventsub-Message-Id'            => $id,
         'Twitch-Eventsub-Message-Timestamp'     => $ts,
-        'Twitch-Eventsub-Message-Signature'     => 'sha256=' . hmac_sha256_hex($id . $ts . $raw, $secret),
+        'Twitch-Eventsub-Message-Signature'     => 'sha256=' . signature($secret, $id, $ts, $raw),
         'Twitch-Eventsub-Message-Type'          => $o{type} // 'notification',
         'Twitch-Eventsub-Subscription-Type'     => $o{subscription_type} // $sub->{type} // 'stream.online',
         'Twitch-Eventsub-Subscription-Version'  => $o{version} // $sub->{version} // '1',
