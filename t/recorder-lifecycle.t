@@ -12,7 +12,8 @@
 # as a ghost; a long recording rolls over into a second part with nothing
 # lost or twice; max_recordings holds a third back until one ends; below
 # min_free_mb the disk guard stops recordings, refuses new ones and
-# publishes an event. A streamer's chat is archived with its recording, and
+# publishes an event. A user token that does not open with the worker's
+# key leaves recordings anonymous, said in the log. A streamer's chat is archived with its recording, and
 # its proxy carries every request of it. Real PostgreSQL,
 # Redis, nginx and the sanitizer worker.
 use strict;
@@ -27,6 +28,7 @@ use Time::HiRes qw(sleep time);
 use StreamVault::Test qw(start_stack wait_for run_cmd slurp spurt alive);
 use StreamVault::FakeTwitch;
 use StreamVault::FakeTwitchIRC;
+use StreamVault::EventSub;
 
 my @crowd = map { sprintf 'crowd%02d', $_ } 1 .. 20;
 my $tw = StreamVault::FakeTwitch->new(
@@ -107,6 +109,11 @@ sub probe_concat {
 }
 
 # --- a broadcast from start to library item ---
+# (with a user token sealed under another key: it does not open, the
+# recording goes on without)
+spurt("$dir/other-secret", 'x' x 40);
+my $foreign = StreamVault::EventSub::seal("$dir/other-secret", 'twitch.user_token', 'foreigntoken0123456789');
+$stack->psql("INSERT INTO settings (key, value) VALUES ('twitch.user_token', to_jsonb('$foreign'::text))");
 $stack->psql("UPDATE streamers SET chat_archive = true WHERE id = $streamer{carol}");
 $tw->start_channel('carol', script => [ [ content => 6 ], [ offline => undef ] ]);
 my $carol = start_recording('carol');
@@ -118,6 +125,11 @@ my $c = row($carol);
 is($c->{raw_dir}, "raw/$carol", 'carol: its raw folder');
 ok(wait_for(sub { (row($carol)->{state} // '') eq 'ready' }, 90), 'carol: the stream ends, post-processing makes it ready')
     or diag explain row($carol);
+my @gql = $tw->requests(kind => 'gql', channel => 'carol', status => 200);
+ok(@gql && !grep({ $_->{authorization} ne '' } @gql), 'carol: a user token that does not open: GQL asked anonymously');
+like($stack->log_text('worker.log'), qr/"msg":"recording anonymously: twitch.user_token is set but unusable".*"recording":$carol\b.*does not open with the key of secret_file/,
+     'carol: the log says why');
+$stack->psql(q{DELETE FROM settings WHERE key = 'twitch.user_token'});
 $c = row($carol);
 is($c->{end_reason}, 'ended', 'carol: ended with the stream');
 ok(-s "$media/$c->{file_path}", "carol: the library file $c->{file_path} exists");

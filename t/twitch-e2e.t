@@ -4,7 +4,8 @@
 # worker made; a stream.online signed with that secret starts a real
 # recording of the fake Twitch channel through the recorder; re-sent
 # events (a new message id for the same stream, the same message id again)
-# start nothing more; an unknown broadcaster is ignored; a channel.update
+# start nothing more; an unknown broadcaster is ignored; the recording asks
+# Twitch with the user token stored sealed in the settings; a channel.update
 # mid-stream becomes a chapter of the final file, and stream.offline ends
 # the recording, which becomes a library item.
 use strict;
@@ -49,8 +50,8 @@ is($r->{status}, 201, 'the streamer is added by login') or diag $r->{content};
 my $streamer = $r->{json}{id};
 $r = $stack->api('PUT', '/api/settings', as => $admin, json => {
     'twitch.client_id' => 'e2eclientid0123456789', 'twitch.client_secret' => 'e2eclientsecret0123456789',
-    public_base_url => 'https://sv.example.org' });
-is($r->{status}, 200, 'the Twitch app and the public URL are set') or diag $r->{content};
+    'twitch.user_token' => 'oauth:e2euser0123456789abcdefghij', public_base_url => 'https://sv.example.org' });
+is($r->{status}, 200, 'the Twitch app, a user token and the public URL are set') or diag $r->{content};
 
 ok(wait_for(sub { $stack->psql("SELECT twitch_id FROM streamers WHERE id = $streamer") eq '1337' }, 30),
    'the worker resolves the login to its Twitch id');
@@ -92,6 +93,11 @@ ok(wait_for(sub { $stack->psql("SELECT state FROM recordings WHERE streamer_id =
 my $rec = $stack->psql("SELECT id FROM recordings WHERE streamer_id = $streamer");
 ok(wait_for(sub { $stack->psql("SELECT bytes FROM recordings WHERE id = $rec") > 0 }, 20),
    'it writes the fake channel\'s segments');
+my @gql = $tw->requests(kind => 'gql', channel => 'cool_user', status => 200);
+ok(@gql, 'it asked GQL for the playback token');
+is_deeply([ grep { $_ ne 'OAuth e2euser0123456789abcdefghij' } map { $_->{authorization} } @gql ], [],
+          'with the user token, opened from the setting, "oauth:" dropped');
+unlike($stack->log_text('worker.log'), qr/e2euser0123456789/, 'the token is not in the worker\'s log');
 
 is(deliver($online)->{status}, 204, 'the same stream with a new message id: 204');
 is(deliver($online, id => $first_id)->{status}, 204, 'the same message id again: 204');

@@ -142,21 +142,16 @@ set_twitch_usher_url(struct sv_config *cfg, const char *value, char *err,
                           errlen);
 }
 
+/* Retired: the token is a setting now, sealed at rest in PostgreSQL. */
 static bool
 set_twitch_oauth_token(struct sv_config *cfg, const char *value, char *err,
                        size_t errlen)
 {
-    for (const char *c = value; *c != '\0'; c++) {
-        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')
-              || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-')) {
-            snprintf(err, errlen, "a Twitch token is letters, digits, _ "
-                     "and -");
-            return false;
-        }
-    }
-    return copy_value(cfg->recorder.twitch_oauth_token,
-                      sizeof(cfg->recorder.twitch_oauth_token), value, err,
-                      errlen);
+    (void) cfg;
+    (void) value;
+    snprintf(err, errlen, "retired: set twitch.user_token with PUT "
+             "/api/settings, it is kept sealed in the database");
+    return false;
 }
 
 /* The chat server, "host:port" ("[v6]:port"), replaced for tests. */

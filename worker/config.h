@@ -36,7 +36,6 @@ struct sv_recorder_config {
     unsigned  twitch_low_latency;   /* 1: prefetch segments too */
     char      twitch_gql_url[1024];     /* "": Twitch's */
     char      twitch_usher_url[1024];   /* "": Twitch's */
-    char      twitch_oauth_token[256];  /* "": none (anonymous) */
     char      twitch_irc_host[256];     /* "": Twitch's chat */
     unsigned  twitch_irc_port;
     char      twitch_irc_ca[PATH_MAX];  /* "": the system's CA store */

@@ -222,8 +222,12 @@ static size_t
 start_jobs(struct sv_hls_engine *e, const struct sv_cli *cli,
            struct job *jobs, size_t n, bool *any_failed)
 {
-    size_t ended = 0;
+    const char *oauth = getenv("STREAMVAULT_TWITCH_OAUTH");
+    size_t      ended = 0;
 
+    if (oauth != NULL && oauth[0] == '\0') {
+        oauth = NULL;
+    }
     for (size_t i = 0; i < n; i++) {
         struct sv_hls_source src = {
             .playlist_url = jobs[i].url, .out_dir = jobs[i].dir,
@@ -235,7 +239,7 @@ start_jobs(struct sv_hls_engine *e, const struct sv_cli *cli,
                 .login = jobs[i].login, .quality = cli->quality,
                 .gql_url = getenv("STREAMVAULT_TWITCH_GQL_URL"),
                 .usher_url = getenv("STREAMVAULT_TWITCH_USHER_URL"),
-                .oauth = getenv("STREAMVAULT_TWITCH_OAUTH"),
+                .oauth = oauth,
             },
         };
         char err[256];

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 
@@ -24,7 +25,9 @@
 #include "log.h"
 #include "media_path.h"
 #include "recorder_db.h"
+#include "secret_key.h"
 #include "signals.h"
+#include "twitch_playback.h"
 
 #define REPORT_INTERVAL_MS   2000
 #define GHOSTS_INTERVAL_MS   60000
@@ -281,6 +284,50 @@ begin_chat(struct sv_recorder *rc, struct recording *r,
     }
 }
 
+/* The user token c's Twitch recording is made with, opened into out (cap
+ * bytes); "" (anonymous, said in the log) when it does not open with the
+ * key of secret_file or is no token. Users paste it with IRC's "oauth:"
+ * in front at times. */
+static void
+open_user_token(const struct sv_recorder *rc, const struct sv_rec_claim *c,
+                char *out, size_t cap)
+{
+    unsigned char  key[SV_SECRETBOX_KEY_LEN];
+    char           err[PATH_MAX + 128];
+    const char    *token;
+    bool           ok;
+
+    out[0] = '\0';
+    if (c->user_token[0] == '\0') {
+        return;
+    }
+    ok = sv_secret_key_load(rc->cfg->twitch.secret_file, key, err,
+                            sizeof(err));
+    if (ok && !sv_secret_open_text(key, "twitch.user_token", c->user_token,
+                                   out, cap)) {
+        snprintf(err, sizeof(err), "it does not open with the key of "
+                 "secret_file");
+        ok = false;
+    }
+    explicit_bzero(key, sizeof(key));
+    if (ok) {
+        token = out + (strncasecmp(out, "oauth:", 6) == 0 ? 6 : 0);
+        ok = sv_twitch_oauth_ok(token);
+        if (ok) {
+            memmove(out, token, strlen(token) + 1);
+        } else {
+            snprintf(err, sizeof(err), "it is no Twitch token (1-%d "
+                     "letters, digits, _ or -)", SV_TWITCH_OAUTH_MAX);
+        }
+    }
+    if (!ok) {
+        explicit_bzero(out, cap);
+        sv_log(SV_LOG_WARN, "recording anonymously: twitch.user_token is "
+               "set but unusable", SV_INT("recording", c->id),
+               SV_STR("error", err));
+    }
+}
+
 /* The recording c, claimed, goes to the engine; after (a rollover's) the
  * sequence to continue after, or NULL. False with the reason. */
 static bool
@@ -294,6 +341,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
     long long                        roll_bytes = 0;
     struct recording                *r;
     bool                             twitch = c->twitch_login[0] != '\0';
+    char                             oauth[SV_TWITCH_OAUTH_MAX + 8] = "";
 
     *out = NULL;
     if (!sv_media_prepare_output(c->raw_dir, dir, err, errlen)) {
@@ -330,6 +378,9 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         return true;
     }
     r->capped = left_s < 0 || left_s > roll_s;
+    if (twitch) {
+        open_user_token(rc, c, oauth, sizeof(oauth));
+    }
 
     struct sv_hls_source src = {
         .playlist_url = twitch ? NULL : c->source_url,
@@ -338,7 +389,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
             .quality = or_null(c->quality),
             .gql_url = or_null(cfg->twitch_gql_url),
             .usher_url = or_null(cfg->twitch_usher_url),
-            .oauth = or_null(cfg->twitch_oauth_token),
+            .oauth = or_null(oauth),
         },
         .out_dir = dir,
         .duration_s = left_s < 0 || left_s > roll_s ? roll_s : left_s,
@@ -363,6 +414,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         r->av = sv_av_rec_start(rc->av, &av, err, errlen);
     } else {
         r->rec = sv_hls_engine_add(rc->engine, &src, err, errlen);
+        explicit_bzero(oauth, sizeof(oauth));
     }
     if (r->rec == NULL && r->av == NULL) {
         free(r);

@@ -60,8 +60,12 @@ sv_recdb_claim(PGconn *pg, long long id, const char *worker_id,
 
     snprintf(id_text, sizeof(id_text), "%lld", id);
     snprintf(stale, sizeof(stale), "%u", stale_s);
-    res = sv_pg_query(pg, "SELECT recorder.claim($1::bigint, $2, $3::integer)"
-                      "::text", 3, params, err, errlen);
+    res = sv_pg_query(pg,
+                      "SELECT c::text,"
+                      "       CASE WHEN c ? 'twitch_login'"
+                      "            THEN twitch.config()->>'user_token' END"
+                      "  FROM recorder.claim($1::bigint, $2, $3::integer) c",
+                      3, params, err, errlen);
     if (res == NULL) {
         return false;
     }
@@ -71,6 +75,9 @@ sv_recdb_claim(PGconn *pg, long long id, const char *worker_id,
         return true;
     }
     tree = yajl_tree_parse(PQgetvalue(res, 0, 0), perr, sizeof(perr));
+    memset(c, 0, sizeof(*c));
+    snprintf(c->user_token, sizeof(c->user_token), "%s",
+             PQgetvalue(res, 0, 1));
     PQclear(res);
     if (sv_tree_string(tree, "busy") != NULL) {
         *got = false;
@@ -82,7 +89,6 @@ sv_recdb_claim(PGconn *pg, long long id, const char *worker_id,
         yajl_tree_free(tree);
         return false;
     }
-    memset(c, 0, sizeof(*c));
     c->id = id;
     copy_member(tree, "raw_dir", c->raw_dir, sizeof(c->raw_dir));
     copy_member(tree, "twitch_login", c->twitch_login,

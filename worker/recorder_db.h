@@ -25,6 +25,9 @@ struct sv_rec_claim {
     bool        resume;
     bool        chat;                   /* archive the channel's chat */
     long long   started_at_ms;          /* wall clock, the chat's zero */
+    char        user_token[2048];       /* Twitch: the setting
+                                         * twitch.user_token, sealed; "":
+                                         * none */
 };
 
 /* The end of a recording, as the recorder saw it. */
@@ -41,7 +44,7 @@ bool sv_recdb_create(PGconn *pg, const char *streamer, const char *source_url,
                      long long duration_s, const char *title, long long *id,
                      bool *already, char *err, size_t errlen);
 
-/* recorder.claim; *got false when there is nothing to record (it is over,
+/* recorder.claim (and for Twitch the sealed user token); *got false when there is nothing to record (it is over,
  * or another live worker records it). */
 bool sv_recdb_claim(PGconn *pg, long long id, const char *worker_id,
                     unsigned stale_s, struct sv_rec_claim *c, bool *got,

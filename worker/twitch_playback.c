@@ -19,24 +19,37 @@
 #define PLAYBACK_HASH \
     "ed230aa1e33e07eebb8928504583da78a5173989fadfb1ac94be06a04f3cdbe9"
 
-bool
-sv_twitch_login_ok(const char *login)
+/* 1 to max characters, each a letter, a digit or one of extra. */
+static bool
+word_ok(const char *s, size_t max, const char *extra)
 {
     size_t n;
 
-    if (login == NULL) {
+    if (s == NULL) {
         return false;
     }
-    for (n = 0; login[n] != '\0'; n++) {
-        char c = login[n];
+    for (n = 0; s[n] != '\0'; n++) {
+        char c = s[n];
 
-        if (n == SV_TWITCH_LOGIN_MAX
+        if (n == max
             || !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-                 || (c >= '0' && c <= '9') || c == '_')) {
+                 || (c >= '0' && c <= '9') || strchr(extra, c) != NULL)) {
             return false;
         }
     }
     return n > 0;
+}
+
+bool
+sv_twitch_login_ok(const char *login)
+{
+    return word_ok(login, SV_TWITCH_LOGIN_MAX, "_");
+}
+
+bool
+sv_twitch_oauth_ok(const char *token)
+{
+    return word_ok(token, SV_TWITCH_OAUTH_MAX, "_-");
 }
 
 char *

@@ -22,6 +22,7 @@
 /* The web player's Client-ID: what GQL expects from a player. */
 #define SV_TWITCH_CLIENT_ID     "kimne78kx3ncx6brgo4mv6wki5h1ko"
 #define SV_TWITCH_LOGIN_MAX     25          /* Twitch's own limit */
+#define SV_TWITCH_OAUTH_MAX     199         /* a user token's characters */
 #define SV_TWITCH_GQL_MAX       (64 * 1024) /* bytes of an answer */
 #define SV_TWITCH_JSON_DEPTH    32
 #define SV_TWITCH_VALUE_MAX     (16 * 1024) /* bytes of the token */
@@ -40,6 +41,9 @@ struct sv_twitch_token {
 
 /* 1-25 of [A-Za-z0-9_]. */
 bool sv_twitch_login_ok(const char *login);
+
+/* 1-199 of [A-Za-z0-9_-]: a user OAuth token (Twitch's are 30). */
+bool sv_twitch_oauth_ok(const char *token);
 
 /* The request body for login (checked), malloc'd; NULL when out of
  * memory. */

@@ -101,10 +101,10 @@ sv_twitch_rec_new(const struct sv_hls_twitch *tw, char *err, size_t errlen)
              && add_header(&t->headers, "Content-Type",
                            "text/plain;charset=UTF-8");
     }
-    if (ok && tw->oauth != NULL && tw->oauth[0] != '\0') {
-        char auth[300];
+    if (ok && tw->oauth != NULL) {
+        char auth[SV_TWITCH_OAUTH_MAX + 8];
 
-        ok = strlen(tw->oauth) < 200
+        ok = sv_twitch_oauth_ok(tw->oauth)
              && snprintf(auth, sizeof(auth), "OAuth %s", tw->oauth) > 0
              && add_header(&t->headers, "Authorization", auth);
     }

@@ -15,7 +15,7 @@
 #include "log.h"
 #include "pg.h"
 #include "random.h"
-#include "read_file.h"
+#include "secret_key.h"
 #include "twitch_service_int.h"
 
 /* pg_try_advisory_lock's key for the one Twitch leader ("SVtw"). */
@@ -29,8 +29,6 @@
 #define FOLLOW_UP_MS     15000
 /* After a failed reconciliation or poll. */
 #define RETRY_MS         30000
-#define SECRET_FILE_MAX  65536
-#define SECRET_MIN       32
 
 struct sv_twitch *
 sv_twitch_new(const struct sv_config *cfg, char *err, size_t errlen)
@@ -77,64 +75,21 @@ sv_twitch_pg_connected(struct sv_twitch *t)
 void
 sv_twitch_reload(struct sv_twitch *t)
 {
-    const char  *path = t->cfg->twitch.secret_file;
-    char        *secret;
-    size_t       len;
-
-    t->have_key = false;
     t->next_config_ms = 0;
-    if (path[0] == '\0') {
-        snprintf(t->key_error, sizeof(t->key_error), "no secret_file in "
-                 "the worker's configuration");
-        return;
-    }
-    secret = sv_read_file(path, SECRET_FILE_MAX, &len, t->key_error,
-                          sizeof(t->key_error));
-    if (secret == NULL) {
-        return;
-    }
-    while (len > 0 && (secret[len - 1] == '\n' || secret[len - 1] == '\r')) {
-        len--;
-    }
-    if (len < SECRET_MIN) {
-        snprintf(t->key_error, sizeof(t->key_error), "%s holds fewer than "
-                 "%d bytes", path, SECRET_MIN);
-    } else {
-        sv_secretbox_key((const unsigned char *) secret, len, t->key);
-        t->have_key = true;
+    t->have_key = sv_secret_key_load(t->cfg->twitch.secret_file, t->key,
+                                     t->key_error, sizeof(t->key_error));
+    if (t->have_key) {
         t->key_error[0] = '\0';
     }
-    memset(secret, 0, len);
-    free(secret);
 }
 
 /* Opens the sealed value of setting name into out (cap bytes with the
- * NUL); false if it does not open or is not text. */
+ * NUL); false without the key or if it does not open. */
 static bool
 open_secret(struct sv_twitch *t, const char *name, const char *sealed,
             char *out, size_t cap)
 {
-    size_t          len = strlen(sealed), plain_len;
-    unsigned char  *plain;
-    bool            ok;
-
-    if (!t->have_key || len > 4096) {
-        return false;
-    }
-    plain = malloc(len + 1);
-    if (plain == NULL) {
-        return false;
-    }
-    ok = sv_secretbox_open(t->key, name, sealed, len, plain, &plain_len) == 0
-         && plain_len > 0 && plain_len < cap
-         && memchr(plain, '\0', plain_len) == NULL;
-    if (ok) {
-        memcpy(out, plain, plain_len);
-        out[plain_len] = '\0';
-    }
-    memset(plain, 0, len + 1);
-    free(plain);
-    return ok;
+    return t->have_key && sv_secret_open_text(t->key, name, sealed, out, cap);
 }
 
 /* The EventSub secret: the stored one, or a new one stored first. */

@@ -1,6 +1,7 @@
 /*
- * Bounded file reading (worker/read_file.c) and owner-only atomic writes
- * (worker/secret_file.c).
+ * Bounded file reading (worker/read_file.c), owner-only atomic writes
+ * (worker/secret_file.c) and the key of sealed settings read from the
+ * secret file (worker/secret_key.c).
  */
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 
 #include "read_file.h"
 #include "secret_file.h"
+#include "secret_key.h"
 #include "tap.h"
 
 static char dir[] = "/tmp/sv-test-files-XXXXXX";
@@ -118,6 +120,57 @@ test_secret(void)
     unlink(path);
 }
 
+static void
+seal(const unsigned char *key, const char *plain, size_t len, char *sealed)
+{
+    sv_secretbox_seal(key, "twitch.user_token", (const unsigned char *) plain,
+                      len, sealed);
+}
+
+static void
+test_secret_key(void)
+{
+    char           path[64], err[256], sealed[256], out[64];
+    unsigned char  key[SV_SECRETBOX_KEY_LEN], want[SV_SECRETBOX_KEY_LEN];
+    const char    *secret = "0123456789abcdef0123456789abcdef";
+
+    snprintf(path, sizeof(path), "%s/secret", dir);
+    put(path, "0123456789abcdef0123456789abcdef\r\n", 34);
+    tap_ok(sv_secret_key_load(path, key, err, sizeof(err)),
+           "a 32-byte secret file gives a key");
+    sv_secretbox_key((const unsigned char *) secret, 32, want);
+    tap_ok(memcmp(key, want, sizeof(key)) == 0,
+           "the key nginx derives, its CR/LF aside");
+
+    put(path, "0123456789abcdef0123456789abcde\n\n", 33);
+    tap_ok(!sv_secret_key_load(path, key, err, sizeof(err)),
+           "31 bytes and newlines are too few");
+    tap_ok(strstr(err, "fewer than 32 bytes") != NULL, "saying so: %s", err);
+    tap_ok(!sv_secret_key_load("", key, err, sizeof(err))
+           && strstr(err, "no secret_file") != NULL, "no path: %s", err);
+    snprintf(path, sizeof(path), "%s/missing", dir);
+    tap_ok(!sv_secret_key_load(path, key, err, sizeof(err)),
+           "a missing file gives no key");
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/secret", dir);
+    unlink(path);
+
+    seal(want, "abc123", 6, sealed);
+    tap_ok(sv_secret_open_text(want, "twitch.user_token", sealed, out,
+                               sizeof(out))
+           && strcmp(out, "abc123") == 0, "a sealed setting opens");
+    tap_ok(!sv_secret_open_text(want, "twitch.client_secret", sealed, out,
+                                sizeof(out)), "not under another name");
+    tap_ok(!sv_secret_open_text(want, "twitch.user_token", sealed, out, 6),
+           "not into too small a buffer");
+    seal(want, "ab\0cd", 5, sealed);
+    tap_ok(!sv_secret_open_text(want, "twitch.user_token", sealed, out,
+                                sizeof(out)), "a NUL inside is no text");
+    seal(want, "", 0, sealed);
+    tap_ok(!sv_secret_open_text(want, "twitch.user_token", sealed, out,
+                                sizeof(out)), "nor is nothing");
+}
+
 int
 main(void)
 {
@@ -127,6 +180,7 @@ main(void)
     }
     test_read();
     test_secret();
+    test_secret_key();
     rmdir(dir);
     return tap_done();
 }

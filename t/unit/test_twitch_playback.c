@@ -65,6 +65,26 @@ logins(void)
 }
 
 static void
+oauth_tokens(void)
+{
+    char token[SV_TWITCH_OAUTH_MAX + 2];
+
+    tap_ok(sv_twitch_oauth_ok("abcdefghijklmnopqrstuvwxyz0123"),
+           "30 letters and digits are a token");
+    tap_ok(sv_twitch_oauth_ok("a_B-9"), "_ and - too");
+    tap_ok(!sv_twitch_oauth_ok(""), "empty is not");
+    tap_ok(!sv_twitch_oauth_ok(NULL), "NULL is not");
+    tap_ok(!sv_twitch_oauth_ok("oauth:abc"), "a colon is not");
+    tap_ok(!sv_twitch_oauth_ok("abc\r\nX-Evil: 1"), "CR LF is not");
+    memset(token, 'a', sizeof(token) - 1);
+    token[SV_TWITCH_OAUTH_MAX] = '\0';
+    tap_ok(sv_twitch_oauth_ok(token), "199 characters are");
+    token[SV_TWITCH_OAUTH_MAX] = 'a';
+    token[SV_TWITCH_OAUTH_MAX + 1] = '\0';
+    tap_ok(!sv_twitch_oauth_ok(token), "200 are not");
+}
+
+static void
 request_body(void)
 {
     size_t  len;
@@ -216,6 +236,7 @@ int
 main(void)
 {
     logins();
+    oauth_tokens();
     request_body();
     fixture_answer();
     hostile_answers();

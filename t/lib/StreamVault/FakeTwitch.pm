@@ -221,8 +221,10 @@ sub add_script { my ($self, $login, @steps) = @_; $self->control('POST', "channe
 
 # Every request (control ones aside), oldest first, each
 # { n, t, kind (gql | usher | playlist | segment | other), status, path,
-#   channel, instance, quality, seq, content, ad, ad_id, prefetch, bytes, sha1, peer }
-# (segment fields on segments, channel on all it can tell).
+#   channel, instance, quality, seq, content, ad, ad_id, prefetch, bytes, sha1, peer,
+#   authorization }
+# (segment fields on segments, channel on all it can tell, authorization
+# (the header, '' without) on GQL requests answered).
 sub requests {
     my ($self, %filter) = @_;
     my $log = $self->control('GET', 'log?since=' . ($filter{since} // 0))->{log};
@@ -554,7 +556,8 @@ sub gql {
                      extensions => { durationMilliseconds => 12, operationName => 'PlaybackAccessToken',
                                      requestID => sprintf('01FAKE%020d', $self->{n}) } };
     }
-    $self->record($req, kind => 'gql', status => 200, channel => $login);
+    $self->record($req, kind => 'gql', status => 200, channel => $login,
+                  authorization => $req->{headers}{authorization} // '');
     return (200, 'application/json', $J->encode($batch ? \@out : $out[0]));
 }
 
