@@ -47,6 +47,8 @@ enum sv_route_kind {
                                the doc (ngx_http_streamvault_schedule.c) */
     SV_ROUTE_SETTINGS,      /* the Twitch secrets in the body are sealed
                                (ngx_http_streamvault_settings.c) */
+    SV_ROUTE_MEDIA_URLS,    /* the files the answer names become signed
+                               media URLs (ngx_http_streamvault_media_urls.c) */
 };
 
 struct sv_route {

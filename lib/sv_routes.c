@@ -69,6 +69,8 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_VIEWER, 0, 200, "Recordings pending or running, with bytes/s" },
     { SV_GET,    "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_get",
       SV_ROLE_VIEWER, 0, 200, "One recording with its files" },
+    { SV_GET,    "/api/recordings/{id:int}/media", SV_ROUTE_MEDIA_URLS, "recordings_media",
+      SV_ROLE_VIEWER, 0, 200, "Signed URLs of the recording's video (MP4, HLS) and tracks" },
     { SV_DELETE, "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_delete",
       SV_ROLE_ADMIN, 0, 200, "Delete a recording" },
     { SV_POST,   "/api/recordings/import",  SV_ROUTE_SQL,     "recordings_import",

@@ -4,6 +4,8 @@
 
 #include "sv_secretbox.h"
 
+#include "sv_base64url.h"
+
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +20,15 @@
 #define PREFIX_LEN  (sizeof(SV_SECRETBOX_PREFIX) - 1)
 #define KEY_INFO    "streamvault secrets at rest v1"
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 void
 sv_secretbox_key(const unsigned char *secret, size_t len,
+                 unsigned char key[SV_SECRETBOX_KEY_LEN])
+{
+    sv_secret_derive(secret, len, KEY_INFO, key);
+}
+
+void
+sv_secret_derive(const unsigned char *secret, size_t len, const char *label,
                  unsigned char key[SV_SECRETBOX_KEY_LEN])
 {
     unsigned int n = SV_SECRETBOX_KEY_LEN;
@@ -30,77 +36,14 @@ sv_secretbox_key(const unsigned char *secret, size_t len,
     while (len > 0 && (secret[len - 1] == '\n' || secret[len - 1] == '\r')) {
         len--;
     }
-    HMAC(EVP_sha256(), secret, (int) len, (const unsigned char *) KEY_INFO,
-         sizeof(KEY_INFO) - 1, key, &n);
-}
-
-static size_t
-b64_len(size_t n)
-{
-    return n / 3 * 4 + (n % 3 ? n % 3 + 1 : 0);
+    HMAC(EVP_sha256(), secret, (int) len, (const unsigned char *) label,
+         strlen(label), key, &n);
 }
 
 size_t
 sv_secretbox_sealed_len(size_t len)
 {
-    return PREFIX_LEN + b64_len(NONCE_LEN + len + TAG_LEN);
-}
-
-static char *
-b64_encode(const unsigned char *in, size_t n, char *out)
-{
-    size_t i;
-
-    for (i = 0; i + 2 < n; i += 3) {
-        *out++ = b64url[in[i] >> 2];
-        *out++ = b64url[(in[i] & 0x03) << 4 | in[i + 1] >> 4];
-        *out++ = b64url[(in[i + 1] & 0x0f) << 2 | in[i + 2] >> 6];
-        *out++ = b64url[in[i + 2] & 0x3f];
-    }
-    if (n - i == 1) {
-        *out++ = b64url[in[i] >> 2];
-        *out++ = b64url[(in[i] & 0x03) << 4];
-    } else if (n - i == 2) {
-        *out++ = b64url[in[i] >> 2];
-        *out++ = b64url[(in[i] & 0x03) << 4 | in[i + 1] >> 4];
-        *out++ = b64url[(in[i + 1] & 0x0f) << 2];
-    }
-    return out;
-}
-
-static int
-b64_value(char c)
-{
-    const char *p = c ? strchr(b64url, c) : NULL;
-
-    return p ? (int) (p - b64url) : -1;
-}
-
-/* Strict: only the alphabet, and the unused bits of the last character
- * zero, so that each text decodes from exactly one spelling. -1 or the
- * number of bytes written. */
-static long
-b64_decode(const char *in, size_t n, unsigned char *out)
-{
-    unsigned long acc = 0;
-    int           bits = 0, v;
-    long          len = 0;
-
-    if (n % 4 == 1) {
-        return -1;
-    }
-    for (size_t i = 0; i < n; i++) {
-        if ((v = b64_value(in[i])) < 0) {
-            return -1;
-        }
-        acc = (acc << 6 | (unsigned long) v) & 0xffffff;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[len++] = (unsigned char) (acc >> bits);
-        }
-    }
-    return (acc & ((1ul << bits) - 1)) == 0 ? len : -1;
+    return PREFIX_LEN + sv_b64url_len(NONCE_LEN + len + TAG_LEN);
 }
 
 static EVP_CIPHER_CTX *
@@ -149,7 +92,7 @@ sv_secretbox_seal(const unsigned char key[SV_SECRETBOX_KEY_LEN],
                                raw + NONCE_LEN + len) == 1)
     {
         memcpy(out, SV_SECRETBOX_PREFIX, PREFIX_LEN);
-        *b64_encode(raw, raw_len, out + PREFIX_LEN) = '\0';
+        *sv_b64url_encode(raw, raw_len, out + PREFIX_LEN) = '\0';
         rc = 0;
     }
     EVP_CIPHER_CTX_free(c);
@@ -174,7 +117,7 @@ sv_secretbox_open(const unsigned char key[SV_SECRETBOX_KEY_LEN],
     {
         return -1;
     }
-    raw_len = b64_decode(sealed + PREFIX_LEN, sealed_len - PREFIX_LEN, raw);
+    raw_len = sv_b64url_decode(sealed + PREFIX_LEN, sealed_len - PREFIX_LEN, raw);
 
     /* the tag is set before the ciphertext goes in: it is checked at the
      * end, and nothing of out counts before that */

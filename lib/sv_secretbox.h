@@ -22,6 +22,12 @@
 void sv_secretbox_key(const unsigned char *secret, size_t len,
                       unsigned char key[SV_SECRETBOX_KEY_LEN]);
 
+/* key = HMAC-SHA256(secret, label), trailing CR and LF of secret left out:
+ * one key per purpose from the one secret file. */
+void sv_secret_derive(const unsigned char *secret, size_t len,
+                      const char *label,
+                      unsigned char key[SV_SECRETBOX_KEY_LEN]);
+
 /* The length of the sealed text of a plaintext of len bytes, without the
  * NUL. */
 size_t sv_secretbox_sealed_len(size_t len);

@@ -13,6 +13,8 @@
 #include <ngx_http.h>
 #include <ngx_thread_pool.h>
 
+#include <sv_secretbox.h>
+
 #include "ngx_http_streamvault_backend.h"
 
 
@@ -21,6 +23,8 @@ typedef struct {
     ngx_url_t                         *redis;
     ngx_str_t                          media_root;
     ngx_str_t                          secret;
+    u_char                             media_key[SV_SECRETBOX_KEY_LEN];
+    time_t                             media_ttl;     /* of signed URLs */
 
     /* SQL texts (ngx_str_t), see ngx_http_streamvault_pg_add_statement() */
     ngx_array_t                       *statements;
@@ -37,7 +41,7 @@ typedef struct {
     ngx_str_t                          import_dir;
     off_t                              upload_max_size;
 
-    /* where passwords are hashed: nginx's "default" pool */
+    /* where passwords are hashed and playlists made: nginx's "default" */
     ngx_thread_pool_t                 *thread_pool;
 
     /* where "streamvault_api" was first used, NULL if nowhere */
@@ -48,6 +52,10 @@ typedef struct {
     u_char                            *eventsub_file;
     ngx_uint_t                         eventsub_line;
     ngx_uint_t                         eventsub_statement;
+
+    /* where "streamvault_media" was first used */
+    u_char                            *media_file;
+    ngx_uint_t                         media_line;
 } ngx_http_streamvault_main_conf_t;
 
 
@@ -58,8 +66,13 @@ ngx_int_t ngx_http_streamvault_eventsub_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_streamvault_eventsub_init(ngx_conf_t *cf);
 void ngx_http_streamvault_eventsub_exit_process(void);
 
+/* ngx_http_streamvault_media.c */
+ngx_int_t ngx_http_streamvault_media_handler(ngx_http_request_t *r);
+
 ngx_int_t ngx_http_streamvault_set_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
+ngx_int_t ngx_http_streamvault_send_memory(ngx_http_request_t *r,
+    u_char *data, size_t len);
 ngx_int_t ngx_http_streamvault_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *body);
 ngx_int_t ngx_http_streamvault_send_error(ngx_http_request_t *r,

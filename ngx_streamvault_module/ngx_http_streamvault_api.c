@@ -270,6 +270,10 @@ ngx_http_streamvault_start(ngx_http_streamvault_ctx_t *ctx)
         rc = ngx_http_streamvault_settings(ctx);
         break;
 
+    case SV_ROUTE_MEDIA_URLS:
+        rc = ngx_http_streamvault_media_urls(ctx);
+        break;
+
     default:
         if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
             rc = ngx_http_streamvault_read(ctx);

@@ -183,6 +183,9 @@ ngx_int_t ngx_http_streamvault_upload_init(ngx_conf_t *cf);
 /* ngx_http_streamvault_status.c */
 ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);
 
+/* ngx_http_streamvault_media_urls.c */
+ngx_int_t ngx_http_streamvault_media_urls(ngx_http_streamvault_ctx_t *ctx);
+
 /* ngx_http_streamvault_schedule.c */
 ngx_int_t ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx);
 

@@ -59,9 +59,6 @@ ngx_int_t
 ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_t *body)
 {
-    ngx_int_t                       rc;
-    ngx_buf_t                      *b;
-    ngx_chain_t                     out;
     ngx_http_streamvault_header_t  *h;
 
     for (h = ngx_http_streamvault_json_headers; h->key.len; h++) {
@@ -76,6 +73,20 @@ ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
     ngx_str_set(&r->headers_out.content_type, "application/json");
     r->headers_out.content_type_len = r->headers_out.content_type.len;
 
+    return ngx_http_streamvault_send_memory(r, body->data, body->len);
+}
+
+
+/* the header as set, then len bytes at data that live as long as r */
+
+ngx_int_t
+ngx_http_streamvault_send_memory(ngx_http_request_t *r, u_char *data,
+    size_t len)
+{
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
+
     rc = ngx_http_send_header(r);
 
     if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
@@ -87,8 +98,8 @@ ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
         return NGX_ERROR;
     }
 
-    b->pos = body->data;
-    b->last = body->data + body->len;
+    b->pos = data;
+    b->last = data + len;
     b->memory = 1;
     b->last_buf = (r == r->main) ? 1 : 0;
     b->last_in_chain = 1;

@@ -10,6 +10,8 @@
 
 #include <libpq-fe.h>
 
+#include <sv_media_url.h>
+
 #include "ngx_http_streamvault_api.h"
 
 
@@ -40,6 +42,8 @@ static void ngx_http_streamvault_secret_cleanup(void *data);
 static char *ngx_http_streamvault_api(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_streamvault_eventsub(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_streamvault_media(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_streamvault_content(ngx_conf_t *cf,
     ngx_http_handler_pt handler, u_char **file, ngx_uint_t *line);
@@ -244,6 +248,20 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
       0,
       NULL },
 
+    { ngx_string("streamvault_media"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_streamvault_media,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("streamvault_media_ttl"),
+      NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_sec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, media_ttl),
+      NULL },
+
       ngx_null_command
 };
 
@@ -303,6 +321,8 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
      *     smcf->eventsub_file = NULL;
      *     smcf->eventsub_line = 0;
      *     smcf->eventsub_statement = 0;
+     *     smcf->media_file = NULL;
+     *     smcf->media_line = 0;
      */
 
     smcf->postgres_pool.size = NGX_CONF_UNSET_UINT;
@@ -321,6 +341,7 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
     smcf->login_window = NGX_CONF_UNSET;
     smcf->api_cache_ttl = NGX_CONF_UNSET_MSEC;
     smcf->upload_max_size = NGX_CONF_UNSET;
+    smcf->media_ttl = NGX_CONF_UNSET;
 
     return smcf;
 }
@@ -343,6 +364,7 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_uint_value(smcf->login_rate, 30);
     ngx_conf_init_value(smcf->login_window, 60);
     ngx_conf_init_msec_value(smcf->api_cache_ttl, 10000);
+    ngx_conf_init_value(smcf->media_ttl, 6 * 60 * 60);
     if (smcf->upload_max_size == NGX_CONF_UNSET) {
         smcf->upload_max_size = (off_t) 16 * 1024 * 1024 * 1024;
     }
@@ -356,6 +378,25 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     if (smcf->login_window < 1) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"streamvault_login_window\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->media_ttl < 60) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"streamvault_media_ttl\" must be at least 1m");
+        return NGX_CONF_ERROR;
+    }
+
+    /* media URLs are checked with the secret, files found below the root */
+
+    if (smcf->media_file
+        && (smcf->media_root.data == NULL || smcf->secret.data == NULL))
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"streamvault_media\" requires \"%s\" in %s:%ui",
+                      smcf->media_root.data == NULL
+                      ? "streamvault_media_root" : "streamvault_secret_file",
+                      smcf->media_file, smcf->media_line);
         return NGX_CONF_ERROR;
     }
 
@@ -412,14 +453,16 @@ ngx_http_streamvault_postconfiguration(ngx_conf_t *cf)
 
     smcf = ngx_http_conf_get_module_main_conf(cf, ngx_streamvault_module);
 
+    if (smcf->api_file || smcf->media_file) {
+        smcf->thread_pool = ngx_thread_pool_add(cf, NULL);
+        if (smcf->thread_pool == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
     if (smcf->api_file == NULL) {
         return smcf->eventsub_file ? ngx_http_streamvault_eventsub_init(cf)
                                    : NGX_OK;
-    }
-
-    smcf->thread_pool = ngx_thread_pool_add(cf, NULL);
-    if (smcf->thread_pool == NULL) {
-        return NGX_ERROR;
     }
 
     if (ngx_http_streamvault_upload_init(cf) != NGX_OK) {
@@ -854,6 +897,8 @@ ngx_http_streamvault_secret_file(ngx_conf_t *cf, ngx_command_t *cmd,
     smcf->secret.data = buf->data;
     smcf->secret.len = size;
 
+    sv_media_key(smcf->secret.data, smcf->secret.len, smcf->media_key);
+
     rv = NGX_CONF_OK;
 
 done:
@@ -915,6 +960,16 @@ ngx_http_streamvault_eventsub(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     return NGX_CONF_OK;
+}
+
+
+static char *
+ngx_http_streamvault_media(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_streamvault_main_conf_t  *smcf = conf;
+
+    return ngx_http_streamvault_content(cf, ngx_http_streamvault_media_handler,
+                                        &smcf->media_file, &smcf->media_line);
 }
 
 
