@@ -13,7 +13,8 @@
 
 #include "sv_base64url.h"
 
-#define KEY_INFO  "streamvault media urls v1"
+#define KEY_INFO     "streamvault media urls v1"
+#define SEGMENT_LOG  ".segments"    /* worker/hls_segment_file.h */
 
 struct tail {
     const char          *text;
@@ -34,6 +35,12 @@ static const struct tail tails[] = {
     { ".chapters.vtt", "text/vtt", SV_MEDIA_FILE, true, false },
     { ".chat.jsonl", "application/x-ndjson", SV_MEDIA_FILE, true, false },
 };
+
+/* A running recording's, in its raw folder. */
+static const struct tail live = { "live.m3u8", "application/vnd.apple.mpegurl",
+                                  SV_MEDIA_LIVE, false, true };
+static const struct tail segment = { "", "video/mp2t", SV_MEDIA_FILE, false,
+                                     true };
 
 /* A show's artwork, as the artwork job names it. */
 static const char *const artwork[] = { "poster", "fanart", "banner" };
@@ -70,6 +77,13 @@ artwork_mime(const char *name)
         }
     }
     return NULL;
+}
+
+/* "<12 digits>.ts", as the recorder names segments. */
+static bool
+segment_name(const char *name)
+{
+    return strspn(name, "0123456789") == 12 && strcmp(name + 12, ".ts") == 0;
 }
 
 static const struct tail *
@@ -117,7 +131,9 @@ sv_media_parse(const char *path, size_t len, struct sv_media_file *f,
     *name++ = '\0';
 
     f->mime = artwork_mime(name);
-    t = f->mime != NULL ? &whole : tail_of(name);
+    t = strcmp(name, live.text) == 0 ? &live
+        : segment_name(name) ? &segment
+        : f->mime != NULL ? &whole : tail_of(name);
     if (t == NULL) {
         snprintf(err, errlen, "not a kind of file that is served");
         return false;
@@ -149,7 +165,10 @@ sv_media_parse(const char *path, size_t len, struct sv_media_file *f,
     memcpy(f->file, path, len);
     f->file[len] = '\0';
     f->video[0] = '\0';
-    if (f->kind == SV_MEDIA_PLAYLIST) {
+    if (f->kind == SV_MEDIA_LIVE) {
+        memcpy(f->file + len - strlen(live.text), SEGMENT_LOG,
+               sizeof(SEGMENT_LOG));
+    } else if (f->kind == SV_MEDIA_PLAYLIST) {
         len -= strlen(t->text);
         memcpy(f->video, path, len);
         memcpy(f->video + len, ".mp4", sizeof(".mp4"));

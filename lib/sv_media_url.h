@@ -14,8 +14,10 @@
  *   <folder>/<stem><tail>  or  <folder>/.streamvault/<stem><tail>
  *
  * with a tail from a fixed list (".mp4", ".m3u8", "-thumb.jpg",
- * ".sprite.jpg", ...), or a folder's artwork ("poster.jpg", ...) with an
- * empty stem. So the references inside a family stay relative and signed
+ * ".sprite.jpg", ...), or with an empty stem a folder's artwork
+ * ("poster.jpg", ...), or a running recording's live playlist
+ * ("live.m3u8", made from its segment log) and segments ("<12 digits>.ts")
+ * in its raw folder. So the references inside a family stay relative and signed
  * (the playlist's segments are "<stem>.mp4" next to it, the thumbnail
  * track names its sprite beside it), while a file of another item in the
  * same folder has another stem and fails the check: "Speedrun (2).mp4" is
@@ -43,7 +45,8 @@
 
 enum sv_media_kind {
     SV_MEDIA_FILE,              /* served as it is */
-    SV_MEDIA_PLAYLIST           /* made from <stem>.mp4.index.json */
+    SV_MEDIA_PLAYLIST,          /* made from <stem>.mp4.index.json */
+    SV_MEDIA_LIVE               /* made from <folder>/.segments */
 };
 
 struct sv_media_file {
@@ -51,8 +54,9 @@ struct sv_media_file {
     const char         *mime;
     char                scope[SV_PATH_REL_MAX + 1];   /* "<folder>/<stem>" */
     size_t              scope_len;
-    /* relative to the media root: the file to open (the fragment index for
-     * a playlist) and for a playlist the video it describes */
+    /* relative to the media root: the file to open (the fragment index or
+     * the segment log for a playlist) and for a playlist the video it
+     * describes */
     char                file[SV_PATH_REL_MAX + 32];
     char                video[SV_PATH_REL_MAX + 1];
 };

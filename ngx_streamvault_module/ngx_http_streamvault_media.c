@@ -7,9 +7,9 @@
  * served the way the static module serves one (open file cache, symlinks
  * refused below the media root, ETag, Last-Modified, sendfile), and
  * nginx's range and not-modified filters do byte ranges, If-Range, 304 and
- * 416. A playlist is made from the video's fragment index in the thread
- * pool, once per version of the index, and kept in a bounded cache of this
- * worker process.
+ * 416. A playlist is made in the thread pool from the video's fragment
+ * index, or for a running recording from its segment log, once per version
+ * of that file, and kept in a bounded cache of this worker process.
  */
 
 
@@ -17,6 +17,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
+#include <sv_hls_live.h>
 #include <sv_hls_vod.h>
 #include <sv_media_url.h>
 
@@ -45,7 +46,9 @@ typedef struct {
     ngx_http_request_t         *request;
     time_t                      expires;
 
-    /* in: the index, open; the video's size; its name in the playlist */
+    /* in: the index (or log), open; the video's size; its name in the
+     * playlist */
+    unsigned                    live:1;
     ngx_fd_t                    fd;
     ngx_str_t                   index;
     ngx_file_uniq_t             uniq;
@@ -62,7 +65,8 @@ typedef struct {
 
 
 static ngx_int_t ngx_http_streamvault_media_open(ngx_http_request_t *r,
-    const char *rel, ngx_str_t *path, ngx_open_file_info_t *of);
+    const char *rel, ngx_flag_t cached, ngx_str_t *path,
+    ngx_open_file_info_t *of);
 static ngx_int_t ngx_http_streamvault_media_file(ngx_http_request_t *r,
     struct sv_media_file *f, time_t expires);
 static ngx_int_t ngx_http_streamvault_media_playlist(ngx_http_request_t *r,
@@ -170,7 +174,7 @@ ngx_http_streamvault_media_handler(ngx_http_request_t *r)
                                                "the link has expired");
     }
 
-    if (f->kind == SV_MEDIA_PLAYLIST) {
+    if (f->kind != SV_MEDIA_FILE) {
         return ngx_http_streamvault_media_playlist(r, f, expires);
     }
 
@@ -179,13 +183,14 @@ ngx_http_streamvault_media_handler(ngx_http_request_t *r)
 
 
 /*
- * Opens <media root>/<rel> through the open file cache, no symlink below
- * the media root followed; NGX_OK, or the status to answer.
+ * Opens <media root>/<rel> (through the open file cache when cached: not a
+ * growing log, whose size it would keep), no symlink below the media root
+ * followed; NGX_OK, or the status to answer.
  */
 
 static ngx_int_t
 ngx_http_streamvault_media_open(ngx_http_request_t *r, const char *rel,
-    ngx_str_t *path, ngx_open_file_info_t *of)
+    ngx_flag_t cached, ngx_str_t *path, ngx_open_file_info_t *of)
 {
     u_char                            *p;
     size_t                             len;
@@ -221,7 +226,8 @@ ngx_http_streamvault_media_open(ngx_http_request_t *r, const char *rel,
     of->disable_symlinks_from = smcf->media_root.len;
 #endif
 
-    if (ngx_open_cached_file(clcf->open_file_cache, path, of, r->pool)
+    if (ngx_open_cached_file(cached ? clcf->open_file_cache : NULL, path, of,
+                             r->pool)
         == NGX_OK)
     {
         return of->is_file ? NGX_OK : NGX_HTTP_NOT_FOUND;
@@ -265,7 +271,7 @@ ngx_http_streamvault_media_file(ngx_http_request_t *r,
     ngx_chain_t           out;
     ngx_open_file_info_t  of;
 
-    rc = ngx_http_streamvault_media_open(r, f->file, &path, &of);
+    rc = ngx_http_streamvault_media_open(r, f->file, 1, &path, &of);
     if (rc != NGX_OK) {
         return ngx_http_streamvault_send_error(r, rc,
                                   rc == NGX_HTTP_FORBIDDEN ? "forbidden"
@@ -343,10 +349,23 @@ ngx_http_streamvault_media_playlist(ngx_http_request_t *r,
     ngx_http_streamvault_main_conf_t      *smcf;
     ngx_http_streamvault_playlist_task_t  *pt;
 
-    rc = ngx_http_streamvault_media_open(r, f->video, &video, &vof);
+    /* a live playlist describes segments, not a video; it is new with
+     * every segment, so no browser keeps it */
+
+    vof.size = -1;
+
+    if (f->kind == SV_MEDIA_LIVE) {
+        expires = ngx_time();
+        rc = NGX_OK;
+
+    } else {
+        rc = ngx_http_streamvault_media_open(r, f->video, 1, &video, &vof);
+    }
 
     if (rc == NGX_OK) {
-        rc = ngx_http_streamvault_media_open(r, f->file, &index, &of);
+        rc = ngx_http_streamvault_media_open(r, f->file,
+                                             f->kind != SV_MEDIA_LIVE,
+                                             &index, &of);
     }
 
     if (rc != NGX_OK) {
@@ -361,11 +380,15 @@ ngx_http_streamvault_media_playlist(ngx_http_request_t *r,
         return ngx_http_streamvault_playlist_send(r, pl, expires);
     }
 
-    if (of.size > (off_t) SV_HLS_VOD_INDEX_MAX) {
+    if (of.size > (off_t) (f->kind == SV_MEDIA_LIVE ? SV_HLS_LIVE_LOG_MAX
+                                                     : SV_HLS_VOD_INDEX_MAX))
+    {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "streamvault: the fragment index \"%V\" is too large",
+                      "streamvault: \"%V\" is too large for a playlist",
                       &index);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        return ngx_http_streamvault_send_error(r,
+                                        NGX_HTTP_INTERNAL_SERVER_ERROR,
+                                        "internal", "no playlist can be made");
     }
 
     task = ngx_thread_task_alloc(r->pool,
@@ -376,6 +399,7 @@ ngx_http_streamvault_media_playlist(ngx_http_request_t *r,
 
     pt = task->ctx;
     pt->request = r;
+    pt->live = (f->kind == SV_MEDIA_LIVE);
     pt->expires = expires;
     pt->fd = of.fd;
     pt->index = index;
@@ -445,8 +469,11 @@ ngx_http_streamvault_playlist_thread(void *data, ngx_log_t *log)
         }
     }
 
-    pt->data = sv_hls_vod_playlist(index, got, pt->uri, pt->video_size,
-                                   &pt->len, pt->err, sizeof(pt->err));
+    pt->data = pt->live
+               ? sv_hls_live_playlist(index, got, &pt->len, pt->err,
+                                      sizeof(pt->err))
+               : sv_hls_vod_playlist(index, got, pt->uri, pt->video_size,
+                                     &pt->len, pt->err, sizeof(pt->err));
     free(index);
 }
 
@@ -489,8 +516,7 @@ ngx_http_streamvault_playlist_event(ngx_event_t *ev)
         rc = ngx_http_streamvault_send_error(r,
                                         NGX_HTTP_INTERNAL_SERVER_ERROR,
                                         "internal",
-                                        "the video's fragment index is "
-                                        "unusable");
+                                        "no playlist can be made");
     } else {
         rc = ngx_http_streamvault_playlist_send(r, pl, pt->expires);
     }

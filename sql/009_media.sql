@@ -4,14 +4,17 @@
 -- (lib/sv_media_url.h) and serves them with no query per request. Only
 -- what a player or a browser uses is named: the video (progressive MP4 and
 -- its HLS playlist, made by nginx from the fragment index), the poster
--- frame, the thumbnail and chapter tracks, the chat archive.
+-- frame, the thumbnail and chapter tracks, the chat archive; while it is
+-- recorded, its live playlist (made by nginx from the segment log).
 --
 -- Applied in one transaction by the worker: no BEGIN/COMMIT here.
 
 -- -> {"id", "files": {"mp4", "hls", "poster", "sprite_vtt",
--- "chapters_vtt", "chat"}} (paths relative to the media root, absent when
--- the recording has none); 404 when there is no such recording, 409 while
--- it is not in the library (not 'ready').
+-- "chapters_vtt", "chat"}} of a recording in the library, or {"id",
+-- "files": {"live"}} of one being recorded (its live playlist, which ends
+-- when the recording does); paths relative to the media root, absent when
+-- the recording has none. 404 when there is no such recording, 409 when it
+-- is neither (pending, processing, failed, deleted).
 CREATE FUNCTION api.recordings_media(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -26,8 +29,12 @@ BEGIN
     IF NOT FOUND THEN
         PERFORM api_internal.not_found('recording ' || id_);
     END IF;
+    IF r.state = 'recording' AND r.raw_dir IS NOT NULL THEN
+        RETURN jsonb_build_object('id', r.id, 'files', jsonb_build_object('live', r.raw_dir || '/live.m3u8'));
+    END IF;
     IF r.state <> 'ready' OR r.file_path IS NULL THEN
-        PERFORM api_internal.conflict('the recording is not in the library (it is ' || r.state || ')');
+        PERFORM api_internal.conflict('the recording is neither recording nor in the library (it is '
+                                      || r.state || ')');
     END IF;
     RETURN jsonb_build_object(
         'id', r.id,

@@ -205,8 +205,12 @@ sub check_folder {
     opendir my $dh, $r->{out} or do { fail("$what: no folder"); return 0 };
     my @names = sort grep { !/^\.\.?$/ } readdir $dh;
     my @ts = grep { /^\d{12}\.ts$/ } @names;
-    is_deeply([ grep { !/^\d{12}\.ts$/ && $_ ne '.discontinuities' } @names ], [],
+    is_deeply([ grep { !/^\d{12}\.ts$/ && $_ ne '.discontinuities' && $_ ne '.segments' } @names ], [],
               "$what: whole segments only, no .part");
+    # the segment log (the live playlist's source) lists each, with a duration
+    my @logged = map { /^(\d+) ([\d.]+)$/ && $2 > 0 ? sprintf('%012d.ts', $1) : () }
+                 split /\n/, slurp("$r->{out}/.segments") // '';
+    is_deeply([ sort @logged ], \@ts, "$what: .segments logs every segment with its duration");
     ok(@ts >= $min_segments, "$what: " . scalar(@ts) . " segments");
     is_deeply([ map { s/\.ts$//r + 0 } @ts ], [ 0 .. $#ts ], "$what: numbered 0.." . $#ts);
     is($r->{sum}{segments}, scalar @ts, "$what: the summary counts them");

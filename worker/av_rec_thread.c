@@ -109,7 +109,10 @@ close_segment(struct run *run)
     if (run->seg == NULL) {
         return true;
     }
-    if (!sv_av_ts_close(&run->seg, true, r->out_dir, &bytes, run->error,
+    /* the segment lasts from its first packet to the end of its last */
+    if (!sv_av_ts_close(&run->seg, true,
+                        (double) (run->end_us - run->seg_start_us) / 1e6,
+                        r->out_dir, &bytes, run->error,
                         sizeof(run->error))) {
         return false;
     }

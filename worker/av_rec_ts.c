@@ -153,8 +153,9 @@ sv_av_ts_bytes(const struct sv_av_ts *t)
 }
 
 bool
-sv_av_ts_close(struct sv_av_ts **tp, bool keep, const char *dir_name,
-               int64_t *bytes, char *err, size_t errlen)
+sv_av_ts_close(struct sv_av_ts **tp, bool keep, double duration_s,
+               const char *dir_name, int64_t *bytes, char *err,
+               size_t errlen)
 {
     struct sv_av_ts *t = *tp;
     bool             ok = true;
@@ -176,8 +177,8 @@ sv_av_ts_close(struct sv_av_ts **tp, bool keep, const char *dir_name,
                      ? strerror(t->write_errno) : av_err2str(rc));
             ok = false;
         } else if (t->bytes > 0) {
-            ok = sv_hls_part_commit(t->dir_fd, dir_name, t->seq, &t->fd, err,
-                                    errlen);
+            ok = sv_hls_part_commit(t->dir_fd, dir_name, t->seq, duration_s,
+                                    &t->fd, err, errlen);
             *bytes = ok ? t->bytes : 0;
         }
     }

@@ -34,10 +34,12 @@ bool sv_av_ts_write(struct sv_av_ts *t, AVPacket *pkt, char *err,
 /* Bytes handed to the file so far. */
 int64_t sv_av_ts_bytes(const struct sv_av_ts *t);
 
-/* keep: flushes the muxer, commits the file and gives its size in *bytes;
- * false with the reason (nothing is then kept under a segment name). Not
- * keep: the .part file is removed. *t is freed (NULL) either way. */
-bool sv_av_ts_close(struct sv_av_ts **t, bool keep, const char *dir_name,
-                    int64_t *bytes, char *err, size_t errlen);
+/* keep: flushes the muxer, commits the file (duration_s of media) and
+ * gives its size in *bytes; false with the reason (nothing is then kept
+ * under a segment name). Not keep: the .part file is removed. *t is freed
+ * (NULL) either way. */
+bool sv_av_ts_close(struct sv_av_ts **t, bool keep, double duration_s,
+                    const char *dir_name, int64_t *bytes, char *err,
+                    size_t errlen);
 
 #endif /* SV_AV_REC_TS_H */

@@ -147,7 +147,8 @@ sv_hls_rec_segment_done(struct sv_hls_rec *r, struct sv_hls_xfer *x,
     if (ok) {
         long long bytes = x->bytes;
 
-        if (!sv_hls_part_commit(r->dir_fd, r->out_dir, x->file, &x->fd, err,
+        if (!sv_hls_part_commit(r->dir_fd, r->out_dir, x->file,
+                                r->queue[i].duration_s, &x->fd, err,
                                 sizeof(err))) {
             sv_hls_rec_xfer_free(r, x, false);
             sv_hls_rec_end(r, SV_HLS_END_FAILED, err);

@@ -16,6 +16,8 @@
 #define NUMBER_DIGITS   18          /* below INT64_MAX, whatever they are */
 #define OFFSET_FILE     ".sequence-offset"
 #define OFFSET_TEMP     ".sequence-offset.tmp"
+#define SEGMENT_LOG     ".segments"
+#define LOG_LINE_MAX    160
 
 static void
 part_name(int64_t file, bool part, char out[PART_NAME_SIZE])
@@ -63,11 +65,27 @@ sv_hls_part_discard(int dir_fd, int64_t file)
     unlinkat(dir_fd, name, 0);
 }
 
-bool
-sv_hls_part_commit(int dir_fd, const char *dir_name, int64_t file, int *fd,
-                   char *err, size_t errlen)
+/* Appends line to dir_fd's name in one write(), so that a reader sees
+ * whole lines but for the last; best effort. */
+static void
+append_line(int dir_fd, const char *name, const char *line)
 {
-    char part[PART_NAME_SIZE], name[PART_NAME_SIZE];
+    int fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC,
+                    0644);
+
+    if (fd >= 0) {
+        if (write(fd, line, strlen(line)) < 0) {
+            /* best effort: the recording goes on without it */
+        }
+        close(fd);
+    }
+}
+
+bool
+sv_hls_part_commit(int dir_fd, const char *dir_name, int64_t file,
+                   double duration_s, int *fd, char *err, size_t errlen)
+{
+    char part[PART_NAME_SIZE], name[PART_NAME_SIZE], line[LOG_LINE_MAX];
     int  failed = 0;
 
     part_name(file, true, part);
@@ -94,6 +112,9 @@ sv_hls_part_commit(int dir_fd, const char *dir_name, int64_t file, int *fd,
     }
     /* The rename itself must survive a crash too. */
     fsync(dir_fd);
+    snprintf(line, sizeof(line), "%lld %.3f\n", (long long) file,
+             duration_s > 0 && duration_s < 1e6 ? duration_s : 0);
+    append_line(dir_fd, SEGMENT_LOG, line);
     return true;
 }
 
@@ -101,12 +122,38 @@ sv_hls_part_commit(int dir_fd, const char *dir_name, int64_t file, int *fd,
 void
 sv_hls_discontinuity_note(int dir_fd, int64_t file, const char *why)
 {
-    int fd = openat(dir_fd, ".discontinuities",
-                    O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    char line[LOG_LINE_MAX];
 
-    if (fd >= 0) {
-        dprintf(fd, "%lld %s\n", (long long) file, why);
-        close(fd);
+    snprintf(line, sizeof(line), "%lld %.100s\n", (long long) file, why);
+    append_line(dir_fd, ".discontinuities", line);
+    snprintf(line, sizeof(line), "%lld gap\n", (long long) file);
+    append_line(dir_fd, SEGMENT_LOG, line);
+}
+
+void
+sv_hls_folder_forget(const char *dir)
+{
+    static const char *const notes[] = {
+        SEGMENT_LOG, ".discontinuities", OFFSET_FILE, OFFSET_TEMP
+    };
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dir_fd >= 0) {
+        for (size_t i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+            unlinkat(dir_fd, notes[i], 0);
+        }
+        close(dir_fd);
+    }
+}
+
+void
+sv_hls_segments_end(const char *dir)
+{
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+    if (dir_fd >= 0) {
+        append_line(dir_fd, SEGMENT_LOG, "end\n");
+        close(dir_fd);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
+#include "hls_segment_file.h"
 #include "json_gen.h"
 #include "library_files.h"
 #include "log.h"
@@ -232,18 +233,21 @@ remove_stale(yajl_val stale)
     }
 }
 
-/* The raw folder once validate emptied it; one still holding files (a
- * segment that arrived late) stays. */
+/* The raw folder once validate emptied it, with the recorder's notes; one
+ * still holding files (a segment that arrived late) stays. */
 static void
 remove_raw_dir(const char *rel)
 {
     char path[PATH_MAX], why[PATH_MAX + 64];
     bool missing;
 
-    if (rel != NULL
-        && sv_media_resolve_dir(rel, path, &missing, why, sizeof(why))
-        && !missing && rmdir(path) != 0 && errno != ENOTEMPTY
-        && errno != EEXIST) {
+    if (rel == NULL
+        || !sv_media_resolve_dir(rel, path, &missing, why, sizeof(why))
+        || missing) {
+        return;
+    }
+    sv_hls_folder_forget(path);
+    if (rmdir(path) != 0 && errno != ENOTEMPTY && errno != EEXIST) {
         sv_log(SV_LOG_WARN, "cannot remove a raw folder",
                SV_STR("path", rel), SV_STR("error", strerror(errno)));
     }

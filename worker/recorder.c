@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "disk_space.h"
 #include "hls_recorder.h"
+#include "hls_segment_file.h"
 #include "job_mirror.h"
 #include "json.h"
 #include "log.h"
@@ -47,6 +48,7 @@ struct recording {
     struct sv_av_rec    *av;            /* any other source; either until
                                          * its event is taken */
     struct sv_chat_rec  *chat;          /* its chat archive, while it runs */
+    char                *dir;           /* its raw folder, absolute */
     struct sv_hls_event  ev;            /* the end, once neither has it */
     long long            base_bytes;    /* recorded before this run */
     long long            base_media_ms;
@@ -133,6 +135,7 @@ sv_recorder_free(struct sv_recorder *rc)
         struct recording *r = rc->list;
 
         rc->list = r->next;
+        free(r->dir);
         free(r);
     }
     sv_chat_free(rc->chat);
@@ -353,6 +356,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         return false;
     }
     r->id = c->id;
+    r->dir = strdup(dir);
     r->base_bytes = c->bytes;
     r->base_media_ms = c->media_ms;
     r->reported_bytes = c->bytes;
@@ -417,6 +421,7 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
         explicit_bzero(oauth, sizeof(oauth));
     }
     if (r->rec == NULL && r->av == NULL) {
+        free(r->dir);
         free(r);
         *out = NULL;
         return false;
@@ -710,6 +715,7 @@ unlink_recording(struct sv_recorder *rc, struct recording *r)
             break;
         }
     }
+    free(r->dir);
     free(r);
 }
 
@@ -751,6 +757,11 @@ finish(struct sv_recorder *rc, PGconn *pg, struct recording *r)
     int64_t           after = r->ev.stats.last_sequence;
     bool              ok;
 
+    /* players following the live playlist see its end (again, when this
+     * is tried again) before post-processing takes the segments away */
+    if (r->dir != NULL) {
+        sv_hls_segments_end(r->dir);
+    }
     if (end_of(rc, r, &end)) {
         ok = sv_recdb_rollover(pg, rc->cfg->worker_id, &end, &next, err,
                                sizeof(err));

@@ -64,6 +64,16 @@ shapes(void)
     tap_ok(parse("library/A/fanart.jpg") && parse("library/A/banner.webp")
            && strcmp(f.mime, "image/webp") == 0, "fanart, banner");
 
+    tap_ok(parse("raw/42/live.m3u8") && f.kind == SV_MEDIA_LIVE
+           && strcmp(f.scope, "raw/42/") == 0
+           && strcmp(f.file, "raw/42/.segments") == 0
+           && strcmp(f.mime, "application/vnd.apple.mpegurl") == 0,
+           "a live playlist: made from the raw folder's segment log");
+    tap_ok(parse("raw/42/000000000007.ts") && f.kind == SV_MEDIA_FILE
+           && strcmp(f.scope, "raw/42/") == 0
+           && strcmp(f.mime, "video/mp2t") == 0, "its segments, same scope");
+    tap_ok(!parse("raw/42/7.ts"), "a segment name is 12 digits");
+    tap_ok(!parse("raw/42/.segments"), "the log itself is not served");
     tap_ok(parse("library/A/S/X (2).mp4")
            && strcmp(f.scope, "library/A/S/X (2)") == 0,
            "another item in the folder has another scope");
