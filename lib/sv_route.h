@@ -49,6 +49,8 @@ enum sv_route_kind {
                                (ngx_http_streamvault_settings.c) */
     SV_ROUTE_MEDIA_URLS,    /* the files the answer names become signed
                                media URLs (ngx_http_streamvault_media_urls.c) */
+    SV_ROUTE_SHARED,        /* body.token is hashed before the call, and the
+                               answer's files signed for its share (same) */
 };
 
 struct sv_route {

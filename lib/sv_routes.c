@@ -46,6 +46,16 @@ const struct sv_route  sv_routes[] = {
     { SV_DELETE, "/api/tokens/{id:int}",    SV_ROUTE_SQL,     "tokens_revoke",
       SV_ROLE_VIEWER, 0, 200, "Revoke an API token" },
 
+    /* share links */
+    { SV_GET,    "/api/shares",             SV_ROUTE_SQL,     "shares_list",
+      SV_ROLE_ADMIN, 0, 200, "List share links" },
+    { SV_POST,   "/api/shares",             SV_ROUTE_TOKEN_CREATE, "shares_create",
+      SV_ROLE_ADMIN, 4 * KB, 201, "Share a recording or a streamer's recordings; the code is shown once" },
+    { SV_DELETE, "/api/shares/{id:int}",    SV_ROUTE_SQL,     "shares_revoke",
+      SV_ROLE_ADMIN, 0, 200, "Revoke a share link" },
+    { SV_POST,   "/api/shared",             SV_ROUTE_SHARED,  "shared_media",
+      SV_ROLE_PUBLIC, 1 * KB, 200, "Signed media URLs of what a share code opens" },
+
     /* streamers */
     { SV_GET,    "/api/streamers",          SV_ROUTE_SQL,     "streamers_list",
       SV_ROLE_VIEWER, 0, 200, "List streamers (filters: enabled, platform, live, q)" },

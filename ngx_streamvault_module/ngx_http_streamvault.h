@@ -13,6 +13,9 @@
 #include <ngx_http.h>
 #include <ngx_thread_pool.h>
 
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
 #include <sv_secretbox.h>
 
 #include "ngx_http_streamvault_backend.h"
@@ -77,6 +80,7 @@ ngx_int_t ngx_http_streamvault_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *body);
 ngx_int_t ngx_http_streamvault_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *code, char *message);
+int ngx_http_streamvault_gen_value(yajl_gen g, yajl_val v);
 
 
 extern ngx_module_t  ngx_streamvault_module;

@@ -274,6 +274,10 @@ ngx_http_streamvault_start(ngx_http_streamvault_ctx_t *ctx)
         rc = ngx_http_streamvault_media_urls(ctx);
         break;
 
+    case SV_ROUTE_SHARED:
+        rc = ngx_http_streamvault_shared(ctx);
+        break;
+
     default:
         if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
             rc = ngx_http_streamvault_read(ctx);
@@ -433,6 +437,16 @@ ngx_http_streamvault_init_statements(ngx_conf_t *cf)
     if (ngx_http_streamvault_add_function(cf,
                           NGX_HTTP_STREAMVAULT_AUTHORIZE_ADMIN, SV_ROLE_ADMIN,
                           "SELECT true FROM api.authorize($1::jsonb, 'admin')")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* a media playlist made for a share link: is it revoked? */
+
+    if (ngx_http_streamvault_add_function(cf,
+                          NGX_HTTP_STREAMVAULT_SHARE_ACTIVE, SV_ROLE_PUBLIC,
+                          "SELECT api_internal.share_active($1::bigint)")
         != NGX_OK)
     {
         return NGX_ERROR;

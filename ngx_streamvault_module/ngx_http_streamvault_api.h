@@ -109,6 +109,9 @@ ngx_int_t ngx_http_streamvault_statement(const char *function);
 /* the statement that only checks the caller is an admin */
 #define NGX_HTTP_STREAMVAULT_AUTHORIZE_ADMIN  "authorize:admin"
 
+/* the statement that says whether share $1 may still be watched */
+#define NGX_HTTP_STREAMVAULT_SHARE_ACTIVE     "share:active"
+
 
 /* ngx_http_streamvault_call.c */
 ngx_int_t ngx_http_streamvault_call(ngx_http_streamvault_ctx_t *ctx,
@@ -163,7 +166,7 @@ ngx_int_t ngx_http_streamvault_crypt(ngx_http_streamvault_ctx_t *ctx,
 ngx_int_t ngx_http_streamvault_hash_password(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_token_create(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_rewrite_call(ngx_http_streamvault_ctx_t *ctx,
-    ngx_http_streamvault_field_t *fields);
+    ngx_http_streamvault_field_t *fields, ngx_http_streamvault_next_pt next);
 
 /* ngx_http_streamvault_settings.c */
 ngx_int_t ngx_http_streamvault_settings(ngx_http_streamvault_ctx_t *ctx);
@@ -185,6 +188,7 @@ ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);
 
 /* ngx_http_streamvault_media_urls.c */
 ngx_int_t ngx_http_streamvault_media_urls(ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_shared(ngx_http_streamvault_ctx_t *ctx);
 
 /* ngx_http_streamvault_schedule.c */
 ngx_int_t ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx);

@@ -151,3 +151,51 @@ ngx_http_streamvault_send_error(ngx_http_request_t *r, ngx_uint_t status,
 
     return ngx_http_streamvault_send_json(r, status, &body);
 }
+
+
+/* a parsed value again, as it was; bodies and answers nest at most 32 deep */
+
+int
+ngx_http_streamvault_gen_value(yajl_gen g, yajl_val v)
+{
+    size_t  i;
+
+    switch (v->type) {
+
+    case yajl_t_string:
+        return yajl_gen_string(g, (u_char *) v->u.string,
+                               ngx_strlen(v->u.string));
+
+    case yajl_t_number:
+        return yajl_gen_number(g, v->u.number.r, ngx_strlen(v->u.number.r));
+
+    case yajl_t_object:
+        yajl_gen_map_open(g);
+
+        for (i = 0; i < v->u.object.len; i++) {
+            yajl_gen_string(g, (u_char *) v->u.object.keys[i],
+                            ngx_strlen(v->u.object.keys[i]));
+            ngx_http_streamvault_gen_value(g, v->u.object.values[i]);
+        }
+
+        return yajl_gen_map_close(g);
+
+    case yajl_t_array:
+        yajl_gen_array_open(g);
+
+        for (i = 0; i < v->u.array.len; i++) {
+            ngx_http_streamvault_gen_value(g, v->u.array.values[i]);
+        }
+
+        return yajl_gen_array_close(g);
+
+    case yajl_t_true:
+        return yajl_gen_bool(g, 1);
+
+    case yajl_t_false:
+        return yajl_gen_bool(g, 0);
+
+    default:
+        return yajl_gen_null(g);
+    }
+}

@@ -9,7 +9,9 @@
  * nginx's range and not-modified filters do byte ranges, If-Range, 304 and
  * 416. A playlist is made in the thread pool from the video's fragment
  * index, or for a running recording from its segment log, once per version
- * of that file, and kept in a bounded cache of this worker process.
+ * of that file, and kept in a bounded cache of this worker process. The
+ * playlist of a URL made for a share link is sent only once PostgreSQL
+ * says the share is not revoked: the one request here that waits on it.
  */
 
 
@@ -21,7 +23,7 @@
 #include <sv_hls_vod.h>
 #include <sv_media_url.h>
 
-#include "ngx_http_streamvault.h"
+#include "ngx_http_streamvault_api.h"
 
 
 #define NGX_HTTP_STREAMVAULT_PLAYLIST_CACHE  (64 * 1024 * 1024)
@@ -64,6 +66,17 @@ typedef struct {
 } ngx_http_streamvault_playlist_task_t;
 
 
+typedef struct {
+    ngx_http_request_t         *request;
+    struct sv_media_file       *file;
+    time_t                      expires;
+} ngx_http_streamvault_share_check_t;
+
+
+static ngx_int_t ngx_http_streamvault_media_share(ngx_http_request_t *r,
+    struct sv_media_file *f, time_t expires, int64_t share);
+static void ngx_http_streamvault_media_share_checked(void *data, ngx_int_t rc,
+    PGresult *res);
 static ngx_int_t ngx_http_streamvault_media_open(ngx_http_request_t *r,
     const char *rel, ngx_flag_t cached, ngx_str_t *path,
     ngx_open_file_info_t *of);
@@ -174,11 +187,102 @@ ngx_http_streamvault_media_handler(ngx_http_request_t *r)
                                                "the link has expired");
     }
 
-    if (f->kind != SV_MEDIA_FILE) {
-        return ngx_http_streamvault_media_playlist(r, f, expires);
+    if (f->kind == SV_MEDIA_FILE) {
+        return ngx_http_streamvault_media_file(r, f, expires);
     }
 
-    return ngx_http_streamvault_media_file(r, f, expires);
+    if (share) {
+        return ngx_http_streamvault_media_share(r, f, expires, share);
+    }
+
+    return ngx_http_streamvault_media_playlist(r, f, expires);
+}
+
+
+/* a share link's playlist: sent once PostgreSQL says it is not revoked */
+
+static ngx_int_t
+ngx_http_streamvault_media_share(ngx_http_request_t *r,
+    struct sv_media_file *f, time_t expires, int64_t share)
+{
+    u_char                              *p, id[NGX_INT64_LEN];
+    ngx_http_streamvault_main_conf_t    *smcf;
+    ngx_http_streamvault_share_check_t  *sc;
+
+    smcf = ngx_http_get_module_main_conf(r, ngx_streamvault_module);
+
+    if (smcf->api_file == NULL) {
+        return ngx_http_streamvault_send_error(r, NGX_HTTP_FORBIDDEN,
+                                               "forbidden",
+                                               "share links need the API");
+    }
+
+    sc = ngx_palloc(r->pool, sizeof(ngx_http_streamvault_share_check_t));
+    if (sc == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    sc->request = r;
+    sc->file = f;
+    sc->expires = expires;
+
+    p = ngx_sprintf(id, "%L", share);
+
+    /* the op always answers; the request stays (count) until it does */
+
+    if (ngx_http_streamvault_pg_send(r->connection->log,
+             ngx_http_streamvault_statement(NGX_HTTP_STREAMVAULT_SHARE_ACTIVE),
+             id, p - id, ngx_http_streamvault_media_share_checked, sc)
+        == NULL)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    r->main->count++;
+
+    return NGX_DONE;
+}
+
+
+static void
+ngx_http_streamvault_media_share_checked(void *data, ngx_int_t rc,
+    PGresult *res)
+{
+    ngx_http_streamvault_share_check_t  *sc = data;
+
+    ngx_connection_t    *c;
+    ngx_http_request_t  *r;
+
+    r = sc->request;
+    c = r->connection;
+
+    if (c->error) {
+        rc = NGX_ERROR;
+
+    } else if (rc != NGX_OK || PQresultStatus(res) != PGRES_TUPLES_OK
+               || PQntuples(res) != 1)
+    {
+        ngx_log_error(NGX_LOG_ERR, c->log, 0,
+                      "streamvault: a share link could not be checked%s%s",
+                      rc == NGX_OK ? ": " : "",
+                      rc == NGX_OK ? PQresultErrorMessage(res) : "");
+
+        rc = ngx_http_streamvault_send_error(r,
+                                      NGX_HTTP_SERVICE_UNAVAILABLE,
+                                      "unavailable",
+                                      "the share link cannot be checked now");
+
+    } else if (PQgetvalue(res, 0, 0)[0] != 't') {
+        rc = ngx_http_streamvault_send_error(r, NGX_HTTP_FORBIDDEN,
+                                             "revoked",
+                                             "the share link was revoked");
+
+    } else {
+        rc = ngx_http_streamvault_media_playlist(r, sc->file, sc->expires);
+    }
+
+    ngx_http_finalize_request(r, rc);
+    ngx_http_run_posted_requests(c);
 }
 
 

@@ -22,7 +22,6 @@
 
 static void ngx_http_streamvault_password_hashed(
     ngx_http_streamvault_ctx_t *ctx, ngx_flag_t verified, char *new_hash);
-static int ngx_http_streamvault_gen_value(yajl_gen g, yajl_val v);
 
 
 ngx_int_t
@@ -45,7 +44,8 @@ ngx_http_streamvault_hash_password(ngx_http_streamvault_ctx_t *ctx)
     password = body ? yajl_tree_get(body, key, yajl_t_any) : NULL;
 
     if (password == NULL) {
-        return ngx_http_streamvault_rewrite_call(ctx, fields);
+        return ngx_http_streamvault_rewrite_call(ctx, fields,
+                                          ngx_http_streamvault_reply);
     }
 
     if (ngx_http_streamvault_json_string_field(body, "password",
@@ -75,7 +75,8 @@ ngx_http_streamvault_password_hashed(ngx_http_streamvault_ctx_t *ctx,
         { NULL, ngx_null_string }
     };
 
-    rc = ngx_http_streamvault_rewrite_call(ctx, fields);
+    rc = ngx_http_streamvault_rewrite_call(ctx, fields,
+                                          ngx_http_streamvault_reply);
 
     ngx_http_streamvault_continue(ctx, rc);
 }
@@ -129,19 +130,20 @@ ngx_http_streamvault_token_create(ngx_http_streamvault_ctx_t *ctx)
             { NULL, ngx_null_string }
         };
 
-        return ngx_http_streamvault_rewrite_call(ctx, fields);
+        return ngx_http_streamvault_rewrite_call(ctx, fields,
+                                          ngx_http_streamvault_reply);
     }
 }
 
 
 /*
  * Calls the route's function with the body's fields except those named in
- * fields, followed by the fields that have a value.
+ * fields, followed by the fields that have a value; its answer goes to next.
  */
 
 ngx_int_t
 ngx_http_streamvault_rewrite_call(ngx_http_streamvault_ctx_t *ctx,
-    ngx_http_streamvault_field_t *fields)
+    ngx_http_streamvault_field_t *fields, ngx_http_streamvault_next_pt next)
 {
     size_t                         len;
     yajl_gen                       g;
@@ -212,53 +214,5 @@ ngx_http_streamvault_rewrite_call(ngx_http_streamvault_ctx_t *ctx,
 
     return ngx_http_streamvault_call(ctx,
                          ngx_http_streamvault_statement(ctx->route->function),
-                         &out, NULL, ngx_http_streamvault_reply);
-}
-
-
-/* the body was checked to nest at most 32 deep before it got here */
-
-static int
-ngx_http_streamvault_gen_value(yajl_gen g, yajl_val v)
-{
-    size_t  i;
-
-    switch (v->type) {
-
-    case yajl_t_string:
-        return yajl_gen_string(g, (u_char *) v->u.string,
-                               ngx_strlen(v->u.string));
-
-    case yajl_t_number:
-        return yajl_gen_number(g, v->u.number.r, ngx_strlen(v->u.number.r));
-
-    case yajl_t_object:
-        yajl_gen_map_open(g);
-
-        for (i = 0; i < v->u.object.len; i++) {
-            yajl_gen_string(g, (u_char *) v->u.object.keys[i],
-                            ngx_strlen(v->u.object.keys[i]));
-            ngx_http_streamvault_gen_value(g, v->u.object.values[i]);
-        }
-
-        return yajl_gen_map_close(g);
-
-    case yajl_t_array:
-        yajl_gen_array_open(g);
-
-        for (i = 0; i < v->u.array.len; i++) {
-            ngx_http_streamvault_gen_value(g, v->u.array.values[i]);
-        }
-
-        return yajl_gen_array_close(g);
-
-    case yajl_t_true:
-        return yajl_gen_bool(g, 1);
-
-    case yajl_t_false:
-        return yajl_gen_bool(g, 0);
-
-    default:
-        return yajl_gen_null(g);
-    }
+                         &out, NULL, next);
 }

@@ -102,7 +102,8 @@ ngx_http_streamvault_settings(ngx_http_streamvault_ctx_t *ctx)
 
     fields[n].key = NULL;
 
-    return ngx_http_streamvault_rewrite_call(ctx, fields);
+    return ngx_http_streamvault_rewrite_call(ctx, fields,
+                                             ngx_http_streamvault_reply);
 }
 
 

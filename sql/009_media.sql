@@ -9,12 +9,31 @@
 --
 -- Applied in one transaction by the worker: no BEGIN/COMMIT here.
 
--- -> {"id", "files": {"mp4", "hls", "poster", "sprite_vtt",
--- "chapters_vtt", "chat"}} of a recording in the library, or {"id",
--- "files": {"live"}} of one being recorded (its live playlist, which ends
--- when the recording does); paths relative to the media root, absent when
--- the recording has none. 404 when there is no such recording, 409 when it
--- is neither (pending, processing, failed, deleted).
+-- The files of ready recording r a player uses: {"mp4", "hls", "poster",
+-- "sprite_vtt", "chapters_vtt", "chat"}, those it has.
+CREATE FUNCTION api_internal.media_files(r recordings)
+RETURNS jsonb
+LANGUAGE sql STABLE
+SET search_path = public, pg_temp
+AS $$
+    SELECT jsonb_strip_nulls(jsonb_build_object(
+               'mp4', r.file_path,
+               'hls', CASE WHEN EXISTS (SELECT 1 FROM media_assets m
+                                         WHERE m.recording_id = r.id AND m.kind = 'fragment_index')
+                           THEN regexp_replace(r.file_path, '\.mp4$', '.m3u8') END))
+           || coalesce((SELECT jsonb_object_agg(CASE m.kind WHEN 'thumbnail' THEN 'poster' ELSE m.kind END,
+                                                m.path)
+                          FROM media_assets m
+                         WHERE m.recording_id = r.id
+                           AND m.kind IN ('thumbnail', 'sprite_vtt', 'chapters_vtt', 'chat')),
+                       '{}')
+$$;
+
+-- -> {"id", "files": {...}} of a recording in the library (as
+-- api_internal.media_files), or {"id", "files": {"live"}} of one being
+-- recorded (its live playlist, which ends when the recording does); paths
+-- relative to the media root. 404 when there is no such recording, 409 when
+-- it is neither (pending, processing, failed, deleted).
 CREATE FUNCTION api.recordings_media(p jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE
@@ -36,18 +55,6 @@ BEGIN
         PERFORM api_internal.conflict('the recording is neither recording nor in the library (it is '
                                       || r.state || ')');
     END IF;
-    RETURN jsonb_build_object(
-        'id', r.id,
-        'files', jsonb_strip_nulls(jsonb_build_object(
-            'mp4', r.file_path,
-            'hls', CASE WHEN EXISTS (SELECT 1 FROM media_assets m
-                                      WHERE m.recording_id = r.id AND m.kind = 'fragment_index')
-                        THEN regexp_replace(r.file_path, '\.mp4$', '.m3u8') END)
-            || coalesce((SELECT jsonb_object_agg(CASE m.kind WHEN 'thumbnail' THEN 'poster' ELSE m.kind END,
-                                                 m.path)
-                           FROM media_assets m
-                          WHERE m.recording_id = r.id
-                            AND m.kind IN ('thumbnail', 'sprite_vtt', 'chapters_vtt', 'chat')),
-                        '{}')));
+    RETURN jsonb_build_object('id', r.id, 'files', api_internal.media_files(r));
 END
 $$;
