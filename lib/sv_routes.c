@@ -65,6 +65,8 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_ADMIN, 64 * KB, 200, "Enable or disable many streamers" },
     { SV_GET,    "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_get",
       SV_ROLE_VIEWER, 0, 200, "One streamer" },
+    { SV_GET,    "/api/streamers/{id:int}/media", SV_ROUTE_MEDIA_URLS, "streamers_media",
+      SV_ROLE_VIEWER, 0, 200, "Signed URLs of the streamer's show artwork" },
     { SV_PATCH,  "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_update",
       SV_ROLE_ADMIN, 16 * KB, 200, "Change a streamer's settings" },
     { SV_DELETE, "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_delete",

@@ -31,6 +31,9 @@ server {
     location /static/ {
         alias $media/;
     }
+    location /cdn/ {
+        alias $dir/cdn/;
+    }
 }
 CONF
 $stack->start;
@@ -47,8 +50,14 @@ my $gen = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin',
                    '-t', '20', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '60',
                    '-c:a', 'aac', "$media/import/clip.mp4"], timeout => 60);
 is($gen->{status}, 0, 'ffmpeg made a 20 s MP4') or diag $gen->{err};
+# the streamer's picture, on a loopback "CDN": post-processing makes it the show's poster
+make_path("$dir/cdn");
+$gen = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-f', 'lavfi', '-i',
+                'color=red:s=64x64', '-frames:v', '1', "$dir/cdn/alice.jpg"], timeout => 30);
+is($gen->{status}, 0, 'a picture of the streamer') or diag $gen->{err};
 my $alice = $stack->api('POST', '/api/streamers', as => $admin,
-                        json => { login => 'alice', twitch_id => '4242', display_name => 'Alice' })->{json};
+                        json => { login => 'alice', twitch_id => '4242', display_name => 'Alice',
+                                  profile_image_url => "http://127.0.0.1:$sport/cdn/alice.jpg" })->{json};
 my $r = $stack->api('POST', '/api/recordings/import', as => $admin,
                     json => { path => 'import/clip.mp4', streamer_id => $alice->{id}, title => 'Speedrun',
                               date => '2026-11-02' });
@@ -173,6 +182,23 @@ $r = http()->get($stack->url . $vtt_base . media_escape($sprite // ''));
 is($r->{status}, 200, "its sprite ($sprite), relative to it");
 is($r->{headers}{'content-type'}, 'image/jpeg', 'a JPEG');
 is(http()->get($stack->url . $u{poster})->{headers}{'content-type'}, 'image/jpeg', 'the poster frame');
+
+# --- the show's artwork ---------------------------------------------------------------------
+ok(wait_for(sub { -s "$media/library/Alice/poster.jpg" }, 30), "the show's poster was fetched");
+is($stack->api('GET', '/api/streamers/999999/media', as => $admin)->{status}, 404, 'no such streamer: 404');
+$r = $stack->api('GET', "/api/streamers/$alice->{id}/media", as => $admin);
+is($r->{status}, 200, 'GET /api/streamers/{id}/media') or diag $r->{content};
+my $poster = $r->{json}{urls}{poster} // '';
+like($poster, qr{^/media/\d+/0/[A-Za-z0-9_-]{22}/library/Alice/poster\.jpg$}, 'the poster in the show folder');
+$r = http()->get($stack->url . $poster);
+is($r->{status}, 200, 'served');
+is($r->{headers}{'content-type'}, 'image/jpeg', 'as a JPEG');
+is($r->{content}, slurp("$dir/cdn/alice.jpg"), 'the picture, byte for byte');
+my ($show_exp, $show_sig) = $poster =~ m{^/media/(\d+)/0/([^/]+)/};
+is(http()->get($stack->url . "/media/$show_exp/0/$show_sig/library/Alice/fanart.jpg")->{status}, 404,
+   'the same signature opens the show folder\'s other artwork (none here: 404)');
+is(http()->get($stack->url . "/media/$show_exp/0/$show_sig/$esc")->{status}, 403,
+   "but not its recordings");
 
 # --- refusals -------------------------------------------------------------------------------
 my $key = media_key("$dir/secret");

@@ -190,7 +190,7 @@ my @routes = qw(
     streamers_list streamers_get streamers_create streamers_update streamers_delete streamers_bulk
     recordings_list recordings_get recordings_delete recordings_import recordings_postprocess
     recordings_start recordings_stop recordings_active recordings_media
-    shares_create shares_list shares_revoke shared_media
+    shares_create shares_list shares_revoke shared_media streamers_media
     schedules_list schedules_get schedules_create schedules_update schedules_delete schedules_preview
     jobs_list jobs_stats jobs_retry jobs_cancel
     twitch_subscriptions twitch_resubscribe

@@ -310,8 +310,8 @@ step_submit(struct step *s, bool before_ok, const struct sv_job_run *run,
 /* An image of the show when its URL names a type the artwork job keeps
  * (.jpg, .jpeg, .png, .webp before any query). */
 static void
-put_image(yajl_gen g, const char *url, const char *show, const char *name,
-          unsigned *count)
+put_image(yajl_gen g, yajl_gen names, const char *url, const char *show,
+          const char *name, unsigned *count)
 {
     static const char *const exts[] = { ".jpg", ".jpeg", ".png", ".webp" };
     char                     path[SV_PATH_REL_MAX + 1], bare[2049];
@@ -329,40 +329,79 @@ put_image(yajl_gen g, const char *url, const char *show, const char *name,
             sv_gen_str(g, "url", url);
             sv_gen_str(g, "path", path);
             yajl_gen_map_close(g);
+            sv_gen_str(names, name, path);
             (*count)++;
             return;
         }
     }
 }
 
+/* library.artwork_put: the paths of the show's images ({"poster": ...}). */
+static bool
+keep_artwork(PGconn *pg, long long recording_id, const char *names,
+             size_t len, char *err, size_t errlen)
+{
+    char        id[24], *json = strndup(names, len);
+    const char *params[] = { id, json };
+    PGresult   *res;
+
+    if (json == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return false;
+    }
+    snprintf(id, sizeof(id), "%lld", recording_id);
+    res = sv_pg_query(pg, "SELECT library.artwork_put($1::bigint, $2::jsonb)",
+                      2, params, err, errlen);
+    free(json);
+    PQclear(res);
+    return res != NULL;
+}
+
 /* The show's images, when the streamer has any; not part of the item, so
- * without the recording and not holding its finish. */
+ * without the recording and not holding its finish. Where they go is kept
+ * on the streamer, for the API to hand out their URLs. */
 static bool
 submit_artwork(const struct sv_job_run *run, const struct plan *p,
                const struct paths *o, const struct step *after, char *err,
                size_t errlen)
 {
-    struct step s;
-    unsigned    count = 0;
+    struct step          s;
+    unsigned             count = 0;
+    yajl_gen             names = yajl_gen_alloc(NULL);
+    const unsigned char *buf;
+    size_t               len;
+    bool                 ok;
 
     step_begin(&s, run->id, "artwork", 7, 0);
-    if (s.g != NULL) {
-        sv_gen_key(s.g, "images");
-        yajl_gen_array_open(s.g);
-        put_image(s.g, sv_tree_string(p->streamer, "profile_image_url"),
-                  o->show, "poster", &count);
-        put_image(s.g, sv_tree_string(p->streamer, "offline_image_url"),
-                  o->show, "fanart", &count);
-        yajl_gen_array_close(s.g);
+    if (s.g == NULL || names == NULL) {
+        yajl_gen_free(s.g);
+        yajl_gen_free(names);
+        snprintf(err, errlen, "out of memory");
+        return false;
     }
+    sv_gen_key(s.g, "images");
+    yajl_gen_array_open(s.g);
+    yajl_gen_map_open(names);
+    put_image(s.g, names, sv_tree_string(p->streamer, "profile_image_url"),
+              o->show, "poster", &count);
+    put_image(s.g, names, sv_tree_string(p->streamer, "offline_image_url"),
+              o->show, "fanart", &count);
+    yajl_gen_array_close(s.g);
+    yajl_gen_map_close(names);
     if (count == 0) {
         yajl_gen_free(s.g);
+        yajl_gen_free(names);
         return true;
     }
     if (after != NULL) {
         step_after(&s, after);
     }
-    return step_submit(&s, true, run, err, errlen);
+    ok = step_submit(&s, true, run, err, errlen)
+         && yajl_gen_get_buf(names, &buf, &len) == yajl_gen_status_ok
+         && keep_artwork(run->pg, p->id, (const char *) buf, len, err,
+                         errlen);
+    yajl_gen_free(names);
+    return ok;
 }
 
 static void
