@@ -99,7 +99,10 @@ static ngx_int_t ngx_http_streamvault_media_disposition(ngx_http_request_t *r,
     const char *file);
 
 
-static ngx_queue_t  ngx_http_streamvault_playlists;
+/* an empty queue points at itself */
+static ngx_queue_t  ngx_http_streamvault_playlists = {
+    &ngx_http_streamvault_playlists, &ngx_http_streamvault_playlists
+};
 static size_t       ngx_http_streamvault_playlists_bytes;
 
 
@@ -637,11 +640,6 @@ ngx_http_streamvault_playlist_find(ngx_str_t *index, ngx_open_file_info_t *of,
     ngx_queue_t                      *q;
     ngx_http_streamvault_playlist_t  *pl;
 
-    if (ngx_http_streamvault_playlists.next == NULL) {
-        ngx_queue_init(&ngx_http_streamvault_playlists);
-        return NULL;
-    }
-
     for (q = ngx_queue_head(&ngx_http_streamvault_playlists);
          q != ngx_queue_sentinel(&ngx_http_streamvault_playlists);
          q = ngx_queue_next(q))
@@ -691,10 +689,6 @@ ngx_http_streamvault_playlist_keep(ngx_http_streamvault_playlist_task_t *pt)
     pl->len = pt->len;
     pl->refs = 0;
     pl->dropped = 0;
-
-    if (ngx_http_streamvault_playlists.next == NULL) {
-        ngx_queue_init(&ngx_http_streamvault_playlists);
-    }
 
     for (q = ngx_queue_last(&ngx_http_streamvault_playlists);
          q != ngx_queue_sentinel(&ngx_http_streamvault_playlists);

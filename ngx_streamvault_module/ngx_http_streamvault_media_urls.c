@@ -29,10 +29,11 @@
 
 
 typedef struct {
-    ngx_http_request_t  *request;
-    yajl_gen             gen;
-    int64_t              share;
-    time_t               expires;
+    ngx_http_request_t    *request;
+    yajl_gen               gen;
+    int64_t                share;
+    time_t                 expires;
+    struct sv_media_file  *file;        /* reused for each path */
 } ngx_http_streamvault_signer_t;
 
 
@@ -112,6 +113,12 @@ ngx_http_streamvault_media_urls_done(ngx_http_streamvault_ctx_t *ctx,
     s.gen = NULL;
     s.share = 0;
     s.expires = ngx_time() + smcf->media_ttl;
+
+    s.file = ngx_palloc(r->pool, sizeof(struct sv_media_file));
+    if (s.file == NULL) {
+        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
+        goto done;
+    }
 
     rc = ngx_http_streamvault_result_json(ctx, res, &json);
     if (rc != NGX_OK) {
@@ -273,11 +280,7 @@ ngx_http_streamvault_media_url(ngx_http_streamvault_signer_t *s,
     smcf = ngx_http_get_module_main_conf(r, ngx_streamvault_module);
 
     len = ngx_strlen(path);
-
-    f = ngx_palloc(r->pool, sizeof(struct sv_media_file));
-    if (f == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    f = s->file;
 
     if (!sv_media_parse(path, len, f, err, sizeof(err))) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

@@ -14,30 +14,16 @@ use lib 't/lib';
 use Test::More;
 use File::Path qw(make_path);
 use JSON::PP qw(decode_json);
-use StreamVault::Test qw(run_cmd wait_for spurt slurp free_port http);
-use StreamVault::Media qw(media_key media_sig media_escape);
+use StreamVault::Test qw(run_cmd wait_for spurt slurp http);
+use StreamVault::Media qw(media_key media_sig media_escape static_anchor);
 
 alarm 300;
 my $stack = StreamVault::Test::stack_object();
 my $dir = $stack->dir;
 my $media = "$dir/media";
-my $sport = free_port();
-make_path("$dir/nginx/extra");
-# the anchor: nginx's own static module on the same files
-spurt("$dir/nginx/extra/static.conf", <<"CONF");
-server {
-    listen 127.0.0.1:$sport;
-    server_tokens off;
-    location /static/ {
-        alias $media/;
-    }
-    location /cdn/ {
-        alias $dir/cdn/;
-    }
-}
-CONF
+# the anchor: nginx's own static module on the same files (and a "CDN")
+my $static = static_anchor($stack, cdn => "$dir/cdn");
 $stack->start;
-my $static = "http://127.0.0.1:$sport/static";
 
 my $admin = $stack->login('admin', $stack->admin_password);
 is($admin->{status}, 200, 'the admin logs in');
@@ -57,7 +43,7 @@ $gen = run_cmd(['ffmpeg', '-hide_banner', '-loglevel', 'error', '-nostdin', '-f'
 is($gen->{status}, 0, 'a picture of the streamer') or diag $gen->{err};
 my $alice = $stack->api('POST', '/api/streamers', as => $admin,
                         json => { login => 'alice', twitch_id => '4242', display_name => 'Alice',
-                                  profile_image_url => "http://127.0.0.1:$sport/cdn/alice.jpg" })->{json};
+                                  profile_image_url => $static =~ s{/static$}{/cdn/alice.jpg}r })->{json};
 my $r = $stack->api('POST', '/api/recordings/import', as => $admin,
                     json => { path => 'import/clip.mp4', streamer_id => $alice->{id}, title => 'Speedrun',
                               date => '2026-11-02' });

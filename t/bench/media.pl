@@ -9,9 +9,9 @@ use warnings;
 use lib 't/lib';
 use File::Path qw(make_path);
 use JSON::PP ();
-use StreamVault::Test qw(stack_object spurt free_port http);
+use StreamVault::Test qw(stack_object spurt http);
 use StreamVault::Bench qw(wrk report);
-use StreamVault::Media qw(media_key media_url media_escape);
+use StreamVault::Media qw(media_key media_url media_escape static_anchor);
 
 my $SEGMENTS = 128;
 my $SEGMENT_BYTES = 1_500_000;      # 2 s at 6 Mbit/s
@@ -20,17 +20,7 @@ my $LONG_FRAGMENTS = 20_000;        # 24 hours of 4.32 s fragments
 my $stack = stack_object(only => 'pg redis nginx', env => { SV_NGINX_WORKERS => 1 });
 my $dir = $stack->dir;
 my $media = "$dir/media";
-my $sport = free_port();
-make_path("$dir/nginx/extra");
-spurt("$dir/nginx/extra/static.conf", <<"CONF");
-server {
-    listen 127.0.0.1:$sport;
-    server_tokens off;
-    location /static/ {
-        alias $media/;
-    }
-}
-CONF
+my $static_root = static_anchor($stack);
 $stack->start;
 my $key = media_key("$dir/secret");
 my $expires = time + 3600;
@@ -57,7 +47,7 @@ EOF_LUA
 local $ENV{SV_RANGES} = "$dir/ranges";
 
 my $signed = $stack->url . media_url($key, $short, "$short.mp4", $expires);
-my $static = "http://127.0.0.1:$sport/static/" . media_escape("$short.mp4");
+my $static = "$static_root/" . media_escape("$short.mp4");
 for my $url ($signed, $static) {
     my $r = http()->get($url, { headers => { Range => 'bytes=1000-1999' } });
     die "$url: $r->{status}\n" unless $r->{status} == 206 && length $r->{content} == 1000;
@@ -82,7 +72,7 @@ my $entries = () = $r->{content} =~ /^#EXT-X-BYTERANGE:/mg;
 die "the playlist lists $entries fragments, not $LONG_FRAGMENTS\n" unless $entries == $LONG_FRAGMENTS;
 spurt("$media/$folder/playlist-copy.m3u8", $r->{content});
 $ours = wrk($playlist);
-$anchor = wrk("http://127.0.0.1:$sport/static/" . media_escape("$folder/playlist-copy.m3u8"));
+$anchor = wrk("$static_root/" . media_escape("$folder/playlist-copy.m3u8"));
 report(sprintf('HLS playlist of %d fragments (%.1f MB)', $LONG_FRAGMENTS, length($r->{content}) / 1e6),
        $ours, $anchor, 'nginx static, the same bytes');
 
