@@ -51,6 +51,8 @@ enum sv_route_kind {
                                media URLs (ngx_http_streamvault_media_urls.c) */
     SV_ROUTE_SHARED,        /* body.token is hashed before the call, and the
                                answer's files signed for its share (same) */
+    SV_ROUTE_EVENTS,        /* once the call allows it, the Server-Sent
+                               Events stream (ngx_http_streamvault_events.c) */
 };
 
 struct sv_route {

@@ -131,6 +131,8 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_ADMIN, 0, 200, "All settings" },
     { SV_PUT,    "/api/settings",           SV_ROUTE_SETTINGS, "settings_put",
       SV_ROLE_ADMIN, 16 * KB, 200, "Change settings" },
+    { SV_GET,    "/api/events",             SV_ROUTE_EVENTS,  "events_open",
+      SV_ROLE_VIEWER, 0, 200, "Server-Sent Events: jobs, recordings, streamers, notifications" },
     { SV_GET,    "/api/system/status",      SV_ROUTE_STATUS,  "system_status",
       SV_ROLE_VIEWER, 0, 200, "Disk, queue, recordings and versions" },
 };

@@ -56,6 +56,11 @@ typedef struct {
     ngx_uint_t                         eventsub_line;
     ngx_uint_t                         eventsub_statement;
 
+    /* GET /api/events */
+    ngx_msec_t                         events_keepalive;
+    ngx_msec_t                         events_lifetime;
+    size_t                             events_buffer;
+
     /* where "streamvault_media" was first used */
     u_char                            *media_file;
     ngx_uint_t                         media_line;
@@ -69,11 +74,16 @@ ngx_int_t ngx_http_streamvault_eventsub_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_streamvault_eventsub_init(ngx_conf_t *cf);
 void ngx_http_streamvault_eventsub_exit_process(void);
 
+/* ngx_http_streamvault_events.c */
+ngx_int_t ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle);
+void ngx_http_streamvault_events_exit_process(void);
+
 /* ngx_http_streamvault_media.c */
 ngx_int_t ngx_http_streamvault_media_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_streamvault_set_header(ngx_http_request_t *r,
     ngx_str_t *key, ngx_str_t *value);
+ngx_int_t ngx_http_streamvault_data_headers(ngx_http_request_t *r);
 ngx_int_t ngx_http_streamvault_send_memory(ngx_http_request_t *r,
     u_char *data, size_t len);
 ngx_int_t ngx_http_streamvault_send_json(ngx_http_request_t *r,

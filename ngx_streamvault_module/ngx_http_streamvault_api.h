@@ -40,6 +40,9 @@ typedef void (*ngx_http_streamvault_crypt_pt)(ngx_http_streamvault_ctx_t *ctx,
 
 typedef struct ngx_http_streamvault_crypt_s  ngx_http_streamvault_crypt_t;
 
+typedef struct ngx_http_streamvault_events_client_s
+    ngx_http_streamvault_events_client_t;
+
 /* a body field the module sets (or removes: no value) before the call */
 typedef struct {
     const char  *key;
@@ -91,6 +94,9 @@ struct ngx_http_streamvault_ctx_s {
     ngx_str_t                          upload_name;   /* <hex>-<name> */
     ngx_str_t                          upload_file;   /* null-terminated */
     ngx_str_t                          upload_doc;    /* the body doc */
+    /* GET /api/events: the stream, once it started */
+    ngx_http_streamvault_events_client_t  *events;
+
     unsigned                           upload:1;
     unsigned                           upload_reading:1;
     unsigned                           upload_accepted:1;
@@ -146,6 +152,8 @@ ngx_int_t ngx_http_streamvault_document(ngx_http_streamvault_ctx_t *ctx,
     ngx_str_t *body, ngx_str_t *extra, ngx_str_t *doc);
 u_char *ngx_http_streamvault_json_string(u_char *p, ngx_str_t *s);
 size_t ngx_http_streamvault_json_string_len(ngx_str_t *s);
+ngx_table_elt_t *ngx_http_streamvault_header_in(ngx_http_request_t *r,
+    ngx_str_t *name);
 
 /* ngx_http_streamvault_auth.c */
 ngx_int_t ngx_http_streamvault_credentials(ngx_http_streamvault_ctx_t *ctx);
@@ -189,6 +197,9 @@ ngx_int_t ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx);
 /* ngx_http_streamvault_media_urls.c */
 ngx_int_t ngx_http_streamvault_media_urls(ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_shared(ngx_http_streamvault_ctx_t *ctx);
+
+/* ngx_http_streamvault_events.c */
+ngx_int_t ngx_http_streamvault_events(ngx_http_streamvault_ctx_t *ctx);
 
 /* ngx_http_streamvault_schedule.c */
 ngx_int_t ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx);

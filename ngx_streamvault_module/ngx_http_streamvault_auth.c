@@ -58,8 +58,6 @@ ngx_int_t
 ngx_http_streamvault_credentials(ngx_http_streamvault_ctx_t *ctx)
 {
     ngx_str_t            token;
-    ngx_uint_t           i;
-    ngx_list_part_t     *part;
     ngx_table_elt_t     *h;
     ngx_http_request_t  *r;
 
@@ -100,29 +98,10 @@ ngx_http_streamvault_credentials(ngx_http_streamvault_ctx_t *ctx)
     ctx->auth = NGX_HTTP_STREAMVAULT_AUTH_SESSION;
     ngx_http_streamvault_sha256_hex(token.data, token.len, ctx->token_hash);
 
-    part = &r->headers_in.headers.part;
-    h = part->elts;
+    h = ngx_http_streamvault_header_in(r, &ngx_http_streamvault_csrf_header);
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == ngx_http_streamvault_csrf_header.len
-            && ngx_strncasecmp(h[i].key.data,
-                               ngx_http_streamvault_csrf_header.data,
-                               h[i].key.len) == 0
-            && ngx_http_streamvault_token_chars(&h[i].value) == NGX_OK)
-        {
-            ctx->csrf = h[i].value;
-        }
+    if (h && ngx_http_streamvault_token_chars(&h->value) == NGX_OK) {
+        ctx->csrf = h->value;
     }
 
     return NGX_OK;

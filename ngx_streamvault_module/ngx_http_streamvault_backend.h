@@ -30,6 +30,8 @@
 
 #include <ngx_config.h>
 #include <ngx_core.h>
+#include <ngx_event.h>
+#include <ngx_event_connect.h>
 
 #include <libpq-fe.h>
 #include <hiredis/hiredis.h>
@@ -108,6 +110,10 @@ ngx_http_streamvault_redis_op_t *ngx_http_streamvault_redis_send(
 void ngx_http_streamvault_redis_detach(ngx_http_streamvault_redis_op_t *op);
 
 ngx_int_t ngx_http_streamvault_redis_status(void);
+
+/* A connection of one's own to Redis (the event subscriber's) */
+ngx_int_t ngx_http_streamvault_redis_connect_peer(ngx_peer_connection_t *peer,
+    ngx_url_t *u, ngx_log_t *log, ngx_err_t *err);
 
 
 /* ngx_http_streamvault_module.c: the worker's pools */

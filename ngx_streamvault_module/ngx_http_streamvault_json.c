@@ -40,8 +40,8 @@ ngx_http_streamvault_set_header(ngx_http_request_t *r, ngx_str_t *key,
 
 
 /*
- * API answers are data, never pages: nothing in them may run, be framed or
- * be sniffed into something else, and none is cached.
+ * API answers (and the event stream) are data, never pages: nothing in them
+ * may run, be framed or be sniffed into something else, and none is cached.
  */
 
 static ngx_http_streamvault_header_t  ngx_http_streamvault_json_headers[] = {
@@ -56,15 +56,26 @@ static ngx_http_streamvault_header_t  ngx_http_streamvault_json_headers[] = {
 
 
 ngx_int_t
-ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
-    ngx_str_t *body)
+ngx_http_streamvault_data_headers(ngx_http_request_t *r)
 {
     ngx_http_streamvault_header_t  *h;
 
     for (h = ngx_http_streamvault_json_headers; h->key.len; h++) {
         if (ngx_http_streamvault_set_header(r, &h->key, &h->value) != NGX_OK) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            return NGX_ERROR;
         }
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_streamvault_send_json(ngx_http_request_t *r, ngx_uint_t status,
+    ngx_str_t *body)
+{
+    if (ngx_http_streamvault_data_headers(r) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     r->headers_out.status = status;

@@ -255,6 +255,27 @@ static ngx_command_t  ngx_http_streamvault_commands[] = {
       0,
       NULL },
 
+    { ngx_string("streamvault_events_keepalive"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, events_keepalive),
+      NULL },
+
+    { ngx_string("streamvault_events_lifetime"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, events_lifetime),
+      NULL },
+
+    { ngx_string("streamvault_events_buffer"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_streamvault_main_conf_t, events_buffer),
+      NULL },
+
     { ngx_string("streamvault_media_ttl"),
       NGX_HTTP_MAIN_CONF|NGX_HTTP_SRV_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_sec_slot,
@@ -342,6 +363,9 @@ ngx_http_streamvault_create_main_conf(ngx_conf_t *cf)
     smcf->api_cache_ttl = NGX_CONF_UNSET_MSEC;
     smcf->upload_max_size = NGX_CONF_UNSET;
     smcf->media_ttl = NGX_CONF_UNSET;
+    smcf->events_keepalive = NGX_CONF_UNSET_MSEC;
+    smcf->events_lifetime = NGX_CONF_UNSET_MSEC;
+    smcf->events_buffer = NGX_CONF_UNSET_SIZE;
 
     return smcf;
 }
@@ -365,6 +389,9 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_conf_init_value(smcf->login_window, 60);
     ngx_conf_init_msec_value(smcf->api_cache_ttl, 10000);
     ngx_conf_init_value(smcf->media_ttl, 6 * 60 * 60);
+    ngx_conf_init_msec_value(smcf->events_keepalive, 15000);
+    ngx_conf_init_msec_value(smcf->events_lifetime, 10 * 60 * 1000);
+    ngx_conf_init_size_value(smcf->events_buffer, 256 * 1024);
     if (smcf->upload_max_size == NGX_CONF_UNSET) {
         smcf->upload_max_size = (off_t) 16 * 1024 * 1024 * 1024;
     }
@@ -378,6 +405,23 @@ ngx_http_streamvault_init_main_conf(ngx_conf_t *cf, void *conf)
     if (smcf->login_window < 1) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"streamvault_login_window\" must be at least 1s");
+        return NGX_CONF_ERROR;
+    }
+
+    if (smcf->events_keepalive < 1000
+        || smcf->events_lifetime < smcf->events_keepalive)
+    {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"streamvault_events_keepalive\" must be at least 1s "
+                      "and \"streamvault_events_lifetime\" at least as long");
+        return NGX_CONF_ERROR;
+    }
+
+    /* the largest frame must fit, with room for what is being sent */
+
+    if (smcf->events_buffer < 128 * 1024) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"streamvault_events_buffer\" must be at least 128k");
         return NGX_CONF_ERROR;
     }
 
@@ -1040,13 +1084,18 @@ ngx_http_streamvault_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return ngx_http_streamvault_redis_init_process(cycle);
+    if (ngx_http_streamvault_redis_init_process(cycle) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_streamvault_events_init_process(cycle);
 }
 
 
 static void
 ngx_http_streamvault_exit_process(ngx_cycle_t *cycle)
 {
+    ngx_http_streamvault_events_exit_process();
     ngx_http_streamvault_pg_exit_process(cycle);
     ngx_http_streamvault_redis_exit_process(cycle);
     ngx_http_streamvault_cache_free();

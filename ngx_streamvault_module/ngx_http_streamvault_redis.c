@@ -191,14 +191,55 @@ ngx_http_streamvault_redis_status(void)
 }
 
 
+/*
+ * ngx_event_connect_peer() to the first address of u; a failure is the
+ * caller's to log (with *err), so nginx's own message (ERR, or CRIT for
+ * e.g. a missing unix socket) is quietened.
+ */
+
+ngx_int_t
+ngx_http_streamvault_redis_connect_peer(ngx_peer_connection_t *peer,
+    ngx_url_t *u, ngx_log_t *log, ngx_err_t *err)
+{
+    ngx_int_t    rc;
+    ngx_uint_t   level;
+    ngx_addr_t  *addr;
+
+    addr = &u->addrs[0];
+
+    ngx_memzero(peer, sizeof(ngx_peer_connection_t));
+    peer->sockaddr = addr->sockaddr;
+    peer->socklen = addr->socklen;
+    peer->name = &addr->name;
+    peer->get = ngx_event_get_peer;
+    peer->log = log;
+    peer->log_error = NGX_ERROR_INFO;
+
+    level = log->log_level;
+    log->log_level = ngx_min(level, NGX_LOG_ALERT);
+
+    rc = ngx_event_connect_peer(peer);
+    *err = ngx_socket_errno;
+
+    log->log_level = level;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "streamvault redis: connect to %V: %i", &addr->name, rc);
+
+    if (rc == NGX_ERROR || rc == NGX_DECLINED || rc == NGX_BUSY) {
+        peer->connection = NULL;
+    }
+
+    return rc;
+}
+
+
 static void
 ngx_http_streamvault_redis_connect(ngx_http_streamvault_pool_conn_t *pc)
 {
     ngx_int_t                           rc;
     ngx_err_t                           err;
-    ngx_uint_t                          level;
     ngx_url_t                          *u;
-    ngx_addr_t                         *addr;
     ngx_connection_t                   *c;
     ngx_http_streamvault_pool_t        *pool;
     ngx_http_streamvault_redis_conn_t  *rd;
@@ -213,33 +254,12 @@ ngx_http_streamvault_redis_connect(ngx_http_streamvault_pool_conn_t *pc)
         return;
     }
 
-    addr = &u->addrs[0];
+    /* the pool logs a failed connect, rate-limited, with its errno */
 
-    rd->peer.sockaddr = addr->sockaddr;
-    rd->peer.socklen = addr->socklen;
-    rd->peer.name = &addr->name;
-    rd->peer.get = ngx_event_get_peer;
-    rd->peer.log = &pool->log;
-    rd->peer.log_error = NGX_ERROR_INFO;
-
-    /*
-     * the pool logs a failed connect, rate-limited, with its errno: nginx's
-     * own message (ERR, or CRIT for e.g. a missing unix socket) is quietened
-     */
-
-    level = pool->log.log_level;
-    pool->log.log_level = ngx_min(level, NGX_LOG_ALERT);
-
-    rc = ngx_event_connect_peer(&rd->peer);
-    err = ngx_socket_errno;
-
-    pool->log.log_level = level;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, &pool->log, 0,
-                   "streamvault redis: connect to %V: %i", &addr->name, rc);
+    rc = ngx_http_streamvault_redis_connect_peer(&rd->peer, u, &pool->log,
+                                                 &err);
 
     if (rc == NGX_ERROR || rc == NGX_DECLINED || rc == NGX_BUSY) {
-        rd->peer.connection = NULL;
         ngx_http_streamvault_pool_failed(pc, rc == NGX_DECLINED ? err : 0,
                                          "connect() failed");
         return;

@@ -1,7 +1,8 @@
 # The API under valgrind: nginx as one process (master_process off), the
 # module's paths exercised (login through Redis, the thread pool and
 # PostgreSQL; reads, writes and their errors; a client that goes away
-# mid-query), then a graceful stop. valgrind must report no error and no
+# mid-query; event streams: live, replayed, left, and open at the stop),
+# then a graceful stop. valgrind must report no error and no
 # definitely lost block. Then the whole API suite runs again with its nginx
 # under valgrind (the harness fails a file whose nginx valgrind report has
 # an error).
@@ -12,6 +13,7 @@ use Test::More;
 use IO::Socket::INET;
 use Time::HiRes qw(sleep);
 use StreamVault::Test qw(start_stack slurp wait_for run_cmd top_dir);
+use StreamVault::SSE;
 
 my $stack = start_stack(env => { SV_NGINX_VALGRIND => 1 }, timeout => 900);
 
@@ -47,9 +49,26 @@ sleep 0.3;
 close $sock;
 sleep 1.5;
 is($stack->api('GET', '/api/auth/me', as => $admin)->{status}, 200, 'after an abort the API answers');
+
+# Event streams: one hears a change, one replays it, one leaves, one stays
+# open until the stop.
+my $events = StreamVault::SSE->open($stack, as => $admin, timeout => 30);
+is($events->{status}, 200, 'an event stream');
+$events->next_frame(30);
+$stack->psql(q{SELECT api_internal.event('{"type":"test"}')});
+my $heard = $events->next_event(30);
+is($heard && $heard->{json}{type}, 'test', 'an event') or diag explain $heard;
+my $replay = StreamVault::SSE->open($stack, as => $admin, last_id => $heard->{id} - 1, timeout => 30);
+$replay->next_frame(30);
+is($replay->next_event(30)->{raw}, $heard->{raw}, 'a replay');
+$replay->close;
+StreamVault::SSE->open($stack, as => $admin, last_id => 'x', timeout => 30)->close;
 is($stack->api('POST', '/api/auth/logout', as => $admin)->{status}, 200, 'logout');
 
 $stack->stop;
+# one process (master_process off) exits at once: the stream is cut, and
+# valgrind sees the exit with it open
+ok($events->drain(30), 'the stop ends the open event stream');
 my $report = slurp($stack->dir . '/log/nginx-valgrind.txt') // '';
 like($report, qr/ERROR SUMMARY: 0 errors/, 'valgrind: no errors') or diag($report);
 unlike($report, qr/definitely lost: [1-9]/, 'valgrind: nothing definitely lost') or diag($report);

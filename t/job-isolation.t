@@ -114,7 +114,7 @@ for my $job ([probe => { action => 'ok', seconds => 3 }], [noop => { sleep_ms =>
     is(row($id, 'progress'), 100, 'at 100 %');
 }
 for my $id (@progressed) {
-    my @seen = (slurp($events) // '') =~ /\{"type":"job_progress","id":"\Q$id\E","progress":(\d+)\}/g;
+    my @seen = (slurp($events) // '') =~ /"type":"job_progress","id":"\Q$id\E","progress":(\d+)\}/g;
     ok(@seen >= 2 && @seen <= 5, scalar(@seen) . " progress events, rate-limited, for $id (@seen)");
 }
 kill 'TERM', $subscriber;

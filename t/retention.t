@@ -38,7 +38,7 @@ StreamVault::Test::track_child($subscriber);
 ok(wait_for(sub { (slurp($events) // '') =~ /subscribe/ }, 10), 'subscribed to streamvault:events');
 sub retention_events {
     # a line still being written does not parse yet
-    return grep { defined } map { eval { decode_json($_) } } grep { /^\{"type":"retention"/ } split /\n/, slurp($events) // '';
+    return grep { defined } map { eval { decode_json($_) } } grep { /^\{"seq":\d+,"type":"retention"/ } split /\n/, slurp($events) // '';
 }
 
 # --- the library ----------------------------------------------------------------

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "event_publish.h"
 #include "json.h"
 #include "log.h"
 #include "pg.h"
@@ -72,25 +73,10 @@ write_row(PGconn *pg, const struct sv_job_summary *job)
     PQclear(res);
 }
 
-void
-sv_job_mirror_event(redisContext *redis, const struct sv_jbuf *b)
-{
-    char         err[256];
-    const char  *argv[] = { "PUBLISH", SV_EVENTS_CHANNEL, b->data };
-    const size_t lens[] = { 7, sizeof(SV_EVENTS_CHANNEL) - 1, b->len };
-
-    if (!b->truncated
-        && sv_redis_run(redis, 3, argv, lens, err, sizeof(err))
-           != SV_REDIS_OK) {
-        sv_log(SV_LOG_DEBUG, "cannot publish an event",
-               SV_STR("error", err));
-    }
-}
-
 static void
 publish(redisContext *redis, const struct sv_job_summary *job)
 {
-    char            storage[512];
+    char            storage[1024], message[512];
     struct sv_jbuf  b;
 
     sv_jbuf_init(&b, storage, sizeof(storage));
@@ -101,8 +87,22 @@ publish(redisContext *redis, const struct sv_job_summary *job)
     sv_jbuf_member_string(&b, "job_type", job->type);
     sv_jbuf_member_int(&b, "attempts", job->attempts);
     sv_jbuf_raw(&b, "}", 1);
+    sv_event_publish(redis, &b);
 
-    sv_job_mirror_event(redis, &b);
+    if (strcmp(job->state, "dead") != 0) {
+        return;
+    }
+    sv_jbuf_init(&b, storage, sizeof(storage));
+    sv_jbuf_raw(&b, "{", 1);
+    sv_jbuf_member_string(&b, "type", "notification");
+    sv_jbuf_member_string(&b, "level", "error");
+    snprintf(message, sizeof(message), "A %s job failed for good: %s",
+             job->type, job->last_error != NULL && job->last_error[0] != '\0'
+                        ? job->last_error : "no reason given");
+    sv_jbuf_member_string(&b, "message", message);
+    sv_jbuf_member_string(&b, "job_id", job->id);
+    sv_jbuf_raw(&b, "}", 1);
+    sv_event_publish(redis, &b);
 }
 
 void
@@ -148,7 +148,7 @@ sv_job_mirror_progress(PGconn *pg, redisContext *redis, const char *id,
     sv_jbuf_member_int(&b, "progress", percent);
     sv_jbuf_raw(&b, "}", 1);
 
-    sv_job_mirror_event(redis, &b);
+    sv_event_publish(redis, &b);
 }
 
 void

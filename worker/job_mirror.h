@@ -1,8 +1,9 @@
 /*
  * The record of the queue: every job state change is written to the jobs
  * table in PostgreSQL (what the API reads) and published on
- * streamvault:events. Redis stays the queue; a failed write is logged, and
- * the next change of the same job writes the whole row again.
+ * streamvault:events (a job that died with a notification too). Redis
+ * stays the queue; a failed write is logged, and the next change of the
+ * same job writes the whole row again.
  */
 
 #ifndef SV_JOB_MIRROR_H
@@ -14,8 +15,6 @@
 #include "json.h"
 #include "queue.h"
 
-#define SV_EVENTS_CHANNEL  "streamvault:events"
-
 /* Writes the row (INSERT ... ON CONFLICT DO UPDATE) and the event. */
 void sv_job_mirror(PGconn *pg, redisContext *redis,
                    const struct sv_job_summary *job);
@@ -23,11 +22,6 @@ void sv_job_mirror(PGconn *pg, redisContext *redis,
 /* A running job's progress (0..100): the row and a "job_progress" event. */
 void sv_job_mirror_progress(PGconn *pg, redisContext *redis, const char *id,
                             unsigned percent);
-
-/* Publishes the JSON in b on the event channel (unless it was truncated);
- * a failure is only logged: events are for watchers, the table is the
- * record. */
-void sv_job_mirror_event(redisContext *redis, const struct sv_jbuf *b);
 
 /* Every job summary in a script's reply. */
 void sv_job_mirror_reply(PGconn *pg, redisContext *redis,

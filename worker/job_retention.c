@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "json.h"
-#include "job_mirror.h"
+#include "event_publish.h"
 #include "json_tree.h"
 #include "library_files.h"
 #include "log.h"
@@ -229,7 +229,7 @@ publish(redisContext *redis, const struct tally *t, bool dry_run)
     sv_jbuf_member_int(&b, "bytes", t->bytes);
     sv_jbuf_member_int(&b, "files", t->files);
     sv_jbuf_raw(&b, end, strlen(end));
-    sv_job_mirror_event(redis, &b);
+    sv_event_publish(redis, &b);
     free(storage);
 }
 

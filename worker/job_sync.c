@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "event_publish.h"
 #include "job_mirror.h"
 #include "job_run.h"
 #include "job_spec.h"
@@ -31,16 +32,22 @@ enum { C_ID, C_TYPE, C_STATE, C_PRIO, C_MAX, C_ATTEMPTS, C_SPEC, C_DEPS };
 bool
 sv_job_sync_listen(PGconn *pg)
 {
-    char      err[512];
-    PGresult *res = sv_pg_query(pg, "LISTEN " SV_JOBS_CHANNEL, 0, NULL, err,
-                                sizeof(err));
+    static const char *const channels[] = {
+        "LISTEN " SV_JOBS_CHANNEL, "LISTEN " SV_EVENTS_PG_CHANNEL
+    };
+    char                     err[512];
 
-    if (res == NULL) {
-        sv_log(SV_LOG_WARN, "cannot LISTEN for job changes",
-               SV_STR("error", err));
-        return false;
+    for (size_t i = 0; i < sizeof(channels) / sizeof(channels[0]); i++) {
+        PGresult *res = sv_pg_query(pg, channels[i], 0, NULL, err,
+                                    sizeof(err));
+
+        if (res == NULL) {
+            sv_log(SV_LOG_WARN, "cannot LISTEN for job changes and events",
+                   SV_STR("error", err));
+            return false;
+        }
+        PQclear(res);
     }
-    PQclear(res);
     return true;
 }
 
@@ -155,6 +162,8 @@ sv_job_sync_notifications(struct sv_queue *q, PGconn *pg, char *err,
     while ((n = PQnotifies(pg)) != NULL) {
         if (r == SV_REDIS_OK && strcmp(n->relname, SV_JOBS_CHANNEL) == 0) {
             r = follow(q, pg, n->extra, err, errlen);
+        } else if (strcmp(n->relname, SV_EVENTS_PG_CHANNEL) == 0) {
+            sv_event_relay(q->redis, n->extra);
         }
         PQfreemem(n);
     }

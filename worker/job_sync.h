@@ -3,7 +3,8 @@
  * api.jobs_cancel NOTIFY streamvault_jobs with the job id) and what Redis
  * lost (appendfsync everysec can lose the last second; a FLUSHALL loses
  * everything): jobs the table says are unfinished but Redis does not know
- * are enqueued again from their row.
+ * are enqueued again from their row. The same connection hears the
+ * database's events (sql/012_events.sql) and relays them to Redis.
  */
 
 #ifndef SV_JOB_SYNC_H
@@ -19,7 +20,7 @@
 /* LISTEN on this connection; false (logged) if PostgreSQL refused. */
 bool sv_job_sync_listen(PGconn *pg);
 
-/* Applies every notification that arrived. */
+/* Applies every notification that arrived; relays the events. */
 enum sv_redis_result sv_job_sync_notifications(struct sv_queue *q, PGconn *pg,
                                                char *err, size_t errlen);
 

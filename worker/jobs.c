@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "event_publish.h"
 #include "inbox.h"
 #include "job_mirror.h"
 #include "job_run.h"
@@ -27,6 +28,7 @@ sv_jobs_redis_connected(struct sv_jobs *j)
 {
     j->queue_loaded = false;
     j->need_recovery = true;
+    sv_event_lost();
 }
 
 void
@@ -34,6 +36,7 @@ sv_jobs_pg_connected(struct sv_jobs *j)
 {
     j->listening = false;
     j->need_recovery = true;
+    sv_event_lost();
 }
 
 /* A script that only moves jobs between sets; the moved ones are mirrored. */
@@ -76,6 +79,10 @@ prepare(struct sv_jobs *j, PGconn *pg, redisContext *redis,
     }
     if (!j->listening) {
         j->listening = sv_job_sync_listen(pg);
+    }
+    /* once listening again: what was missed meanwhile, watchers refetch */
+    if (j->listening) {
+        sv_event_resync(redis);
     }
     if (j->need_recovery) {
         r = sv_job_sync_recover(&j->queue, pg, err, errlen);

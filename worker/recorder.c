@@ -21,7 +21,7 @@
 #include "disk_space.h"
 #include "hls_recorder.h"
 #include "hls_segment_file.h"
-#include "job_mirror.h"
+#include "event_publish.h"
 #include "json.h"
 #include "log.h"
 #include "media_path.h"
@@ -584,11 +584,15 @@ stop_one(struct recording *r, enum stop_cause why)
     }
 }
 
-/* Every recording's bytes, media time and rate; stops what PostgreSQL
- * says to stop. */
+/* Every recording's bytes, media time and rate: to PostgreSQL, which
+ * says what to stop, and to watchers as a "recording_progress" event. */
 static void
-report(struct sv_recorder *rc, PGconn *pg)
+report(struct sv_recorder *rc, PGconn *pg, redisContext *redis)
 {
+    /* the report is built inside the event, so both share one buffer */
+    static const char event_head[] =
+        "{\"type\":\"recording_progress\",\"recordings\":";
+    const size_t      head = sizeof(event_head) - 1;
     size_t            n = 0, nstop = 0, cap;
     int64_t           now = sv_monotonic_ms();
     struct sv_jbuf    b;
@@ -601,7 +605,7 @@ report(struct sv_recorder *rc, PGconn *pg)
     if (n == 0) {
         return;
     }
-    cap = n * REPORT_ITEM_MAX + 8;
+    cap = head + n * REPORT_ITEM_MAX + 8;
     storage = malloc(cap);
     stop = malloc(n * sizeof(*stop));
     if (storage == NULL || stop == NULL) {
@@ -609,7 +613,8 @@ report(struct sv_recorder *rc, PGconn *pg)
         free(stop);
         return;
     }
-    sv_jbuf_init(&b, storage, cap - 1);
+    sv_jbuf_init(&b, storage, cap - 2);
+    sv_jbuf_raw(&b, event_head, head);
     sv_jbuf_raw(&b, "[", 1);
     for (struct recording *r = rc->list; r != NULL; r = r->next) {
         struct sv_hls_stats s;
@@ -637,10 +642,14 @@ report(struct sv_recorder *rc, PGconn *pg)
     storage[b.len] = '\0';
     if (b.truncated) {
         sv_log(SV_LOG_WARN, "the progress report did not fit; skipped");
-    } else if (!sv_recdb_progress(pg, rc->cfg->worker_id, storage, stop, n,
-                                  &nstop, err, sizeof(err))) {
-        sv_log(SV_LOG_WARN, "cannot report the recordings' progress",
-               SV_STR("error", err));
+    } else {
+        if (!sv_recdb_progress(pg, rc->cfg->worker_id, storage + head, stop,
+                               n, &nstop, err, sizeof(err))) {
+            sv_log(SV_LOG_WARN, "cannot report the recordings' progress",
+                   SV_STR("error", err));
+        }
+        sv_jbuf_raw(&b, "}", 1);
+        sv_event_publish(redis, &b);
     }
     for (size_t i = 0; i < nstop; i++) {
         struct recording *r = find(rc, stop[i]);
@@ -695,7 +704,7 @@ guard_disk(struct sv_recorder *rc, redisContext *redis)
             sv_jbuf_member_int(&b, "min_free_mb", min_mb);
             sv_jbuf_member_int(&b, "stopped", (long long) stopped);
             sv_jbuf_raw(&b, "}", 1);
-            sv_job_mirror_event(redis, &b);
+            sv_event_publish(redis, &b);
         }
     } else if (!low && rc->disk_low) {
         sv_log(SV_LOG_INFO, "the media disk has room again: recordings can "
@@ -837,7 +846,7 @@ sv_recorder_service(struct sv_recorder *rc, PGconn *pg, redisContext *redis)
     if (now >= rc->next_report_ms) {
         rc->next_report_ms = now + REPORT_INTERVAL_MS;
         guard_disk(rc, redis);
-        report(rc, pg);
+        report(rc, pg, redis);
     }
     if (now >= rc->next_ghosts_ms && rc->resumed) {
         rc->next_ghosts_ms = now + GHOSTS_INTERVAL_MS;
@@ -869,6 +878,6 @@ sv_recorder_shutdown(struct sv_recorder *rc, PGconn *pg)
     }
     if (pg != NULL && PQtransactionStatus(pg) == PQTRANS_IDLE) {
         finish_ended(rc, pg);
-        report(rc, pg);
+        report(rc, pg, NULL);
     }
 }
