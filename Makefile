@@ -1,6 +1,7 @@
 # StreamVault: the nginx module and the worker.
 #
-#   make            build build/ngx_streamvault_module.so and build/streamvault-worker
+#   make            build build/ngx_streamvault_module.so and build/streamvault-worker,
+#                   and put hls.js (npm) into html/vendor/ for the web UI
 #   make run        start the local stack under var/ (installs what is missing first)
 #   make stop       stop it
 #   make test       run the whole test suite (installs what is missing first)
@@ -40,9 +41,9 @@ NGX_KIT    := $(BUILD)/nginx
 NGX_CC_OPT := -fPIC $(WARN) -Wno-unused-parameter
 
 .SECONDARY:
-.PHONY: all module worker san need-config run stop test check bench install clean distclean ensure-deps
+.PHONY: all module worker ui san need-config run stop test check bench install clean distclean ensure-deps
 
-all: module worker
+all: module worker ui
 
 module: need-config $(BUILD)/ngx_streamvault_module.so
 worker: need-config $(BUILD)/streamvault-worker
@@ -97,6 +98,29 @@ $(SAN)/t/%: $(SAN)/obj/t/unit/%.o $(SAN_LIB_OBJS)
 
 -include $(shell find $(BUILD)/obj $(SAN)/obj -name '*.d' 2>/dev/null)
 
+# --- the web UI -----------------------------------------------------------------
+# Its npm packages (package-lock.json: hls.js, and playwright-core for the
+# UI test) go to node_modules/; the files the browser loads are copied to
+# html/vendor/. Neither is committed.
+
+UI_VENDOR := html/vendor/hls.module.js html/vendor/hls.worker.js html/vendor/hls.js.LICENSE
+
+ui: $(UI_VENDOR)
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+
+# the ES module build, named .js for nginx's MIME types
+html/vendor/hls.module.js: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/hls.js/dist/hls.min.mjs $@
+html/vendor/hls.worker.js: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/hls.js/dist/hls.worker.js $@
+html/vendor/hls.js.LICENSE: node_modules/.package-lock.json
+	@mkdir -p $(dir $@)
+	cp node_modules/hls.js/LICENSE $@
+
 # --- the two commands -----------------------------------------------------------
 # Both configure with --install-deps first when that has not been done yet.
 
@@ -150,7 +174,7 @@ install: all
 	install -m 755 scripts/render-conf $(DESTDIR)$(SHARE)/conf/
 
 clean:
-	rm -rf $(BUILD)/obj $(SAN) $(NGX_KIT) $(BUILD)/t $(BUILD)/*.so $(BUILD)/streamvault-worker
+	rm -rf $(BUILD)/obj $(SAN) $(NGX_KIT) $(BUILD)/t $(BUILD)/*.so $(BUILD)/streamvault-worker html/vendor
 
 distclean: clean
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) node_modules

@@ -16,6 +16,7 @@ ok(-f "$dest/usr/lib/nginx/modules/ngx_streamvault_module.so", "the module in ng
 ok(-x "$dest/usr/local/bin/streamvault-worker", 'the worker in PREFIX/bin');
 ok(-f "$share/sql/001_initial.sql", 'the migrations');
 ok(-f "$share/html/index.html", 'the web UI');
+ok(-f "$share/html/vendor/hls.module.js" && -f "$share/html/vendor/hls.worker.js", 'with hls.js from npm');
 ok(-x "$share/conf/render-conf", 'the config renderer');
 for my $t (qw(mod-streamvault.conf.in streamvault.conf.in worker.conf.in)) {
     ok(-f "$share/conf/$t", "template $t");

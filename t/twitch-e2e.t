@@ -16,56 +16,37 @@ use Test::More;
 binmode Test::More->builder->$_, ':encoding(UTF-8)' for qw(output failure_output todo_output);
 use JSON::PP qw(decode_json);
 use Time::HiRes qw(sleep);
-use StreamVault::Test qw(wait_for run_cmd http);
-use StreamVault::FakeHelix;
-use StreamVault::FakeTwitch;
-use StreamVault::EventSub qw(fixture signed_headers rfc3339 open_sealed);
+use StreamVault::Test qw(wait_for run_cmd);
+use StreamVault::EventSub qw(fixture rfc3339 open_sealed);
+use StreamVault::TwitchStack;
 
 alarm 300;
-my $tw = StreamVault::FakeTwitch->new(segment_duration => 1, backlog => 2,
-                                      channels => { cool_user => { script => [ [content => 60], [offline => undef] ] } });
-my $stack = StreamVault::Test::stack_object();
-my $helix = StreamVault::FakeHelix->new(client_id => 'e2eclientid0123456789',
-                                        client_secret => 'e2eclientsecret0123456789',
-                                        callback_base => $stack->url);
-%{ $stack->env } = (%{ $stack->env },
-    STREAMVAULT_TWITCH_HELIX_URL => $helix->helix_url,
-    STREAMVAULT_TWITCH_ID_URL    => $helix->id_url,
-    STREAMVAULT_TWITCH_GQL_URL   => $tw->gql_url,
-    STREAMVAULT_TWITCH_USHER_URL => $tw->url);
+my $t = StreamVault::TwitchStack->new(
+    channels => { cool_user => { script => [ [content => 60], [offline => undef] ] } });
+my ($tw, $stack, $helix) = ($t->tw, $t->stack, $t->helix);
 $stack->start;
 my $dir = $stack->dir;
 my $admin = $stack->login('admin', $stack->admin_password);
 is($admin->{status}, 200, 'the admin logs in');
 
-$helix->set(users => {
-    cool_user => { id => '1337', login => 'cool_user', display_name => 'Cool_User', type => '',
-                   broadcaster_type => 'affiliate', description => 'Plays games.',
-                   profile_image_url => '', offline_image_url => '', view_count => 0,
-                   created_at => '2019-05-01T00:00:00Z' } },
-    channels => { 1337 => { title => 'Opening title', game_id => '509658', game_name => 'Just Chatting' } });
+$t->helix_knows_cool_user;
 
 my $r = $stack->api('POST', '/api/streamers', as => $admin, json => { login => 'cool_user' });
 is($r->{status}, 201, 'the streamer is added by login') or diag $r->{content};
 my $streamer = $r->{json}{id};
-$r = $stack->api('PUT', '/api/settings', as => $admin, json => {
-    'twitch.client_id' => 'e2eclientid0123456789', 'twitch.client_secret' => 'e2eclientsecret0123456789',
-    'twitch.user_token' => 'oauth:e2euser0123456789abcdefghij', public_base_url => 'https://sv.example.org' });
+$r = $t->enable_twitch($admin);
 is($r->{status}, 200, 'the Twitch app, a user token and the public URL are set') or diag $r->{content};
 
 ok(wait_for(sub { $stack->psql("SELECT twitch_id FROM streamers WHERE id = $streamer") eq '1337' }, 30),
    'the worker resolves the login to its Twitch id');
-my $enabled = sub { grep { $_->{status} eq 'enabled' } @{ $helix->subs } };
-ok(wait_for(sub { my @s = $enabled->(); @s == 3 }, 30), 'three subscriptions, verified through /eventsub')
-    or diag explain $helix->subs;
-is(join(' ', sort map { "$_->{type}/$_->{version}" } $enabled->()),
+my $secret = $t->eventsub_secret(30);
+ok($secret, 'three subscriptions, verified through /eventsub') or diag explain $helix->subs;
+is(join(' ', sort map { "$_->{type}/$_->{version}" } $t->enabled_subs),
    'channel.update/2 stream.offline/1 stream.online/1', 'online, offline and channel.update v2');
-is(join(' ', sort map { $_->{transport}{callback} } $enabled->()),
+is(join(' ', sort map { $_->{transport}{callback} } $t->enabled_subs),
    join(' ', ('https://sv.example.org/eventsub') x 3), 'all with the public callback');
 
 # The secret Twitch was given is the one the worker stored, sealed.
-my ($one) = $enabled->();
-my $secret = $helix->secret_of($one->{id});
 like($secret, qr/^[0-9a-f]{64}$/, 'the EventSub secret: 64 hex characters');
 my $stored = $stack->psql(q{SELECT value #>> '{}' FROM settings WHERE key = 'twitch.eventsub_secret'});
 unlike($stored, qr/\Q$secret\E/, 'it is not stored in clear');
@@ -73,11 +54,7 @@ is(open_sealed("$dir/secret", 'twitch.eventsub_secret', $stored), $secret, 'it i
 ok(wait_for(sub { ($stack->api('GET', '/api/system/status', as => $admin)->{json}{twitch}{mode} // '') eq 'eventsub' },
             20), 'system status: EventSub is active');
 
-sub deliver {
-    my ($body, %o) = @_;
-    my ($h, $raw) = signed_headers($secret, $body, %o);
-    return http()->request('POST', $stack->url . '/eventsub', { headers => $h, content => $raw });
-}
+sub deliver { $t->deliver(@_) }
 sub recordings { $stack->psql("SELECT count(*) FROM recordings WHERE streamer_id = $streamer") }
 sub eventsub_jobs_done { $stack->psql(q{SELECT count(*) FROM jobs WHERE type = 'eventsub' AND state = 'succeeded'}) }
 
@@ -95,9 +72,10 @@ ok(wait_for(sub { $stack->psql("SELECT bytes FROM recordings WHERE id = $rec") >
    'it writes the fake channel\'s segments');
 my @gql = $tw->requests(kind => 'gql', channel => 'cool_user', status => 200);
 ok(@gql, 'it asked GQL for the playback token');
-is_deeply([ grep { $_ ne 'OAuth e2euser0123456789abcdefghij' } map { $_->{authorization} } @gql ], [],
+is_deeply([ grep { $_ ne 'OAuth ' . $t->user_token } map { $_->{authorization} } @gql ], [],
           'with the user token, opened from the setting, "oauth:" dropped');
-unlike($stack->log_text('worker.log'), qr/e2euser0123456789/, 'the token is not in the worker\'s log');
+my $token = $t->user_token;
+unlike($stack->log_text('worker.log'), qr/\Q$token\E/, 'the token is not in the worker\'s log');
 
 is(deliver($online)->{status}, 204, 'the same stream with a new message id: 204');
 is(deliver($online, id => $first_id)->{status}, 204, 'the same message id again: 204');
