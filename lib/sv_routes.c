@@ -125,12 +125,17 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_ADMIN, 0, 200, "EventSub subscriptions with their status, and the Twitch state" },
     { SV_POST,   "/api/twitch/subscriptions/resubscribe", SV_ROUTE_SQL, "twitch_resubscribe",
       SV_ROLE_ADMIN, 1 * KB, 202, "Delete and create again every EventSub subscription" },
+    { SV_POST,   "/api/twitch/lookup",      SV_ROUTE_SQL,     "twitch_lookup",
+      SV_ROLE_ADMIN, 1 * KB, 200, "Look a Twitch login up (name, avatar) before adding it" },
 
     /* settings and the system */
     { SV_GET,    "/api/settings",           SV_ROUTE_SQL,     "settings_get",
       SV_ROLE_ADMIN, 0, 200, "All settings" },
     { SV_PUT,    "/api/settings",           SV_ROUTE_SETTINGS, "settings_put",
       SV_ROLE_ADMIN, 16 * KB, 200, "Change settings" },
+    { SV_GET,    "/api/settings/template_preview", SV_ROUTE_TEMPLATE, "settings_template_preview",
+      SV_ROLE_ADMIN, 0, 200, "The library path a file name template gives, or why it is "
+                             "refused (query: template, streamer_id)" },
     { SV_GET,    "/api/events",             SV_ROUTE_EVENTS,  "events_open",
       SV_ROLE_VIEWER, 0, 200, "Server-Sent Events: jobs, recordings, streamers, notifications" },
     { SV_GET,    "/api/system/status",      SV_ROUTE_STATUS,  "system_status",

@@ -146,7 +146,7 @@ ngx_int_t
 ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle)
 {
     int                                 len;
-    ngx_http_streamvault_events_hub_t      *ev;
+    ngx_http_streamvault_events_hub_t  *ev;
     ngx_http_streamvault_main_conf_t   *smcf;
 
     smcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_streamvault_module);
@@ -244,16 +244,15 @@ static void
 ngx_http_streamvault_events_open(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res)
 {
-    size_t                                 n;
+    size_t                                 n, i, from, size;
     uint64_t                               last;
     ngx_int_t                              rc, asked;
     ngx_table_elt_t                       *h;
     ngx_http_cleanup_t                    *cln;
     ngx_http_request_t                    *r;
-    ngx_http_streamvault_events_hub_t         *ev;
+    ngx_http_streamvault_events_hub_t     *ev;
     ngx_http_streamvault_events_client_t  *client;
     const struct sv_events_entry          *e;
-    size_t                                 i, from;
 
     r = ctx->request;
     ev = ngx_http_streamvault_events_hub;
@@ -324,13 +323,29 @@ ngx_http_streamvault_events_open(ngx_http_streamvault_ctx_t *ctx,
                             (u_char *) NGX_HTTP_STREAMVAULT_EVENTS_HELLO,
                             sizeof(NGX_HTTP_STREAMVAULT_EVENTS_HELLO) - 1);
 
-    /* what it missed, or that it must fetch everything again */
+    /*
+     * what it missed, or that it must fetch everything again: also when
+     * what it missed would not fit its buffer (it would be closed, and
+     * come back for the same)
+     */
+
+    if (asked == NGX_OK) {
+        size = NGX_MAX_SIZE_T_VALUE;
+
+        if (sv_events_ring_replay(&ev->ring, last, &from)) {
+            for (size = 0, i = from; i < ev->ring.count; i++) {
+                size += sv_events_ring_at(&ev->ring, i)->len;
+            }
+        }
+
+        if (size > ev->conf->events_buffer / 2) {
+            asked = NGX_ERROR;
+        }
+    }
 
     if (asked != NGX_DECLINED && rc == NGX_OK) {
 
-        if (asked == NGX_OK
-            && sv_events_ring_replay(&ev->ring, last, &from))
-        {
+        if (asked == NGX_OK) {
             for (i = from; i < ev->ring.count && rc == NGX_OK; i++) {
                 e = sv_events_ring_at(&ev->ring, i);
                 rc = ngx_http_streamvault_events_append(client,
@@ -724,10 +739,10 @@ ngx_http_streamvault_events_tick(ngx_event_t *tev)
 static void
 ngx_http_streamvault_events_connect(ngx_event_t *rev)
 {
-    ngx_int_t                        rc;
-    ngx_err_t                        err;
-    ngx_connection_t                *c;
-    ngx_http_streamvault_events_hub_t   *ev;
+    ngx_int_t                           rc;
+    ngx_err_t                           err;
+    ngx_connection_t                   *c;
+    ngx_http_streamvault_events_hub_t  *ev;
 
     ev = rev->data;
 
@@ -1080,7 +1095,7 @@ static void
 ngx_http_streamvault_events_stop(void)
 {
     ngx_queue_t                           *q;
-    ngx_http_streamvault_events_hub_t         *ev;
+    ngx_http_streamvault_events_hub_t     *ev;
     ngx_http_streamvault_events_client_t  *client;
 
     ev = ngx_http_streamvault_events_hub;

@@ -138,6 +138,21 @@ for my $case ([$last + 10, 'from the future (a counter reset)'], ['12abc', 'malf
     $b->close;
 }
 
+# more missed than a stream may hold: it could never catch up, so a reset
+# (numbered as the worker numbers them; pg_notify carries at most 8000 bytes)
+$stack->redis('EVAL', q{for i = 1, 3 do
+                           local seq = redis.call('INCR', KEYS[1])
+                           redis.call('PUBLISH', KEYS[2], '{"seq":' .. seq .. ',"pad":"' .. ARGV[1] .. '"}')
+                         end}, 2, 'streamvault:events:seq', 'streamvault:events', 'x' x 30000);
+my @big = map { $e->next_event(10) } 1 .. 3;
+is(scalar(grep { length($_->{data} // '') > 30000 } @big), 3, 'three large events, live');
+$b = $sse->(as => $admin, last_id => $last);
+$b->next_frame(5);
+$f = $b->next_event(3);
+is($f && $f->{data}, '{"type":"reset"}', 'Last-Event-ID before more than half its buffer: a reset');
+is($f && $f->{id}, $big[-1]{id}, 'from the newest');
+$b->close;
+
 # --- keep-alive ---------------------------------------------------------------------------------------
 
 $f = $e->next_frame(3);

@@ -194,7 +194,8 @@ my @routes = qw(
     schedules_list schedules_get schedules_create schedules_update schedules_delete schedules_preview
     jobs_list jobs_stats jobs_retry jobs_cancel
     twitch_subscriptions twitch_resubscribe
-    settings_get settings_put system_status events_open);
+    settings_get settings_put system_status events_open
+    twitch_lookup);
 is(sql(q{SELECT string_agg(p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')->'
                           || format_type(p.prorettype, NULL), ' ' ORDER BY p.proname)
            FROM pg_proc p WHERE p.pronamespace = 'api'::regnamespace}),

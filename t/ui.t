@@ -1,7 +1,8 @@
 # The web UI in headless Chromium (StreamVault::Browser: Debian's chromium
 # driven by playwright-core), against a stack whose Twitch is the fake one:
-# the admin logs in, adds a streamer by its channel URL, whose name the
-# worker then resolves through the fake Helix; a signed stream.online flips
+# the admin logs in, types a channel URL and sees the name Twitch gives it
+# (looked up by the worker in the fake Helix) before adding it, then sees
+# the worker resolve the streamer added; a signed stream.online flips
 # its live badge without a reload (the event stream); after a channel.update
 # and stream.offline the recording becomes a library item, which the
 # library opens: hls.js plays it (currentTime advances), its two chapters
@@ -53,7 +54,11 @@ sub step {
 step('the admin logs in through the login page', 'login', username => 'admin', password => $stack->admin_password);
 step('screenshots of the dashboard', 'screenshot', name => 'dashboard');
 
-my $added = step('the streamer is added by its channel URL on the streamers page', 'add_streamer', login => 'cool_user');
+ok(wait_for(sub { $stack->psql(q{SELECT st.status ->> 'mode' FROM twitch.state st}) eq 'eventsub' }, 30),
+   'the worker runs the Twitch service');
+my $added = step('the streamer is added by its channel URL on the streamers page', 'add_streamer',
+                 login => 'cool_user', timeout => 15);
+is($added->{preview}, 'Cool_User', 'its name at Twitch is shown before it is saved');
 my $streamer = $added->{id};
 ok($streamer && $stack->psql("SELECT login FROM streamers WHERE id = $streamer") eq 'cool_user',
    'it is in the database');

@@ -22,6 +22,7 @@
 #define LEADER_LOCK      "1398174839"
 #define LOCK_RETRY_MS    30000
 #define CONFIG_MS        5000
+#define LOOKUP_MS        1000
 #define STATUS_MS        30000
 #define RECONCILE_MS     3600000
 /* After creating subscriptions: Twitch has verified them by then, and the
@@ -374,6 +375,11 @@ sv_twitch_service(struct sv_twitch *t, PGconn *pg)
             sv_twitch_fill_info(t, pg);
         }
     }
+    /* someone waits for these in the web UI: asked for every second */
+    if (t->mode != SV_TWITCH_OFF && sv_monotonic_ms() >= t->next_lookup_ms) {
+        sv_twitch_lookups(t, pg);
+        t->next_lookup_ms = sv_monotonic_ms() + LOOKUP_MS;
+    }
     if (t->mode != SV_TWITCH_OFF && sv_monotonic_ms() >= reconcile_at(t)) {
         reconcile(t, pg);
     }
@@ -400,6 +406,7 @@ sv_twitch_next_ms(const struct sv_twitch *t)
            : t->next_status_ms;
     if (t->mode != SV_TWITCH_OFF) {
         next = next < t->next_poll_ms ? next : t->next_poll_ms;
+        next = next < t->next_lookup_ms ? next : t->next_lookup_ms;
         next = next < reconcile_at(t) ? next : reconcile_at(t);
     }
     return next;

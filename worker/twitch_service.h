@@ -13,7 +13,8 @@
  * secret is generated here when there is none, and never logged.
  *
  * Work per pass, each when due and bounded: resolve streamers added by
- * login (twitch_resolve.c), reconcile the EventSub subscriptions
+ * login and answer the logins the web UI looks up (every second; both
+ * twitch_resolve.c), reconcile the EventSub subscriptions
  * (twitch_reconcile.c), poll the streams and fill the title/category of
  * streams without them (twitch_poll.c), publish the status (twitch.status_put)
  * when it changed and every 30 s.

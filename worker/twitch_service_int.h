@@ -49,6 +49,7 @@ struct sv_twitch {
     bool                      created;      /* subscriptions, this pass */
     bool                      follow_up;    /* the next one checks them */
     int64_t                   next_poll_ms;
+    int64_t                   next_lookup_ms;       /* every second */
 
     char                      last_poll_at[SV_ISO8601_SIZE];
     char                      last_reconcile_at[SV_ISO8601_SIZE];
@@ -85,6 +86,7 @@ void sv_twitch_failed(struct sv_twitch *t, const char *what,
 
 /* The parts: each one step, bounded. */
 void sv_twitch_resolve(struct sv_twitch *t, PGconn *pg);
+void sv_twitch_lookups(struct sv_twitch *t, PGconn *pg);
 int sv_twitch_reconcile(struct sv_twitch *t, PGconn *pg);
 int sv_twitch_poll(struct sv_twitch *t, PGconn *pg);
 void sv_twitch_fill_info(struct sv_twitch *t, PGconn *pg);

@@ -64,12 +64,17 @@ const commands = {
   },
 
   // through the menu, by channel URL
-  async add_streamer({ login }) {
+  // typed as a channel URL; the name Twitch gives it is read from the
+  // preview before Add is pressed
+  async add_streamer({ login, timeout }) {
     await nav('Streamers');
     await page.getByLabel('Twitch login or channel URL').fill(`https://www.twitch.tv/${login}`);
+    const shown = page.locator('.lookup-name');
+    await shown.waitFor({ timeout: timeout * 1000 });
+    const preview = await shown.textContent();
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await streamerRow(login).waitFor();
-    return { id: Number(await streamerRow(login).getAttribute('data-id')) };
+    return { id: Number(await streamerRow(login).getAttribute('data-id')), preview };
   },
 
   async wait_streamer_name({ login, name, timeout }) {

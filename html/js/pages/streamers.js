@@ -1,7 +1,8 @@
-// Streamers: add a Twitch channel by login or URL, per-streamer settings,
-// bulk enable/disable, record now/stop. The event stream keeps the rows
-// current without a reload: the live badge, and the name and picture the
-// worker finds at Twitch after a streamer is added.
+// Streamers: add a Twitch channel by login or URL (its name and picture
+// shown before it is saved), per-streamer settings, bulk enable/disable,
+// record now/stop. The event stream keeps the rows current without a
+// reload: the live badge, and the name and picture the worker finds at
+// Twitch after a streamer is added.
 
 import { del, get, patch, post } from '../api.js';
 import { fill, formatBytes, h, message, streamerName, throttle } from '../dom.js';
@@ -47,12 +48,14 @@ export async function render(main) {
                                 spellcheck: 'false', placeholder: 'cool_user or https://twitch.tv/cool_user',
                                 'aria-describedby': 'add-hint' });
   const addStatus = h('div', { id: 'add-hint', class: 'hint' },
-    'The channel\'s name and picture are looked up at Twitch once it is added.');
+    'Type a login or paste a channel URL: its name and picture are looked up at Twitch.');
+  const preview = h('div', { class: 'lookup', 'aria-live': 'polite' });
   const addButton = h('button', { type: 'submit', class: 'primary' }, 'Add');
   const addForm = h('form', { class: 'add-streamer card', 'aria-labelledby': 'add-title' },
     h('h2', { id: 'add-title' }, 'Add a Twitch channel'),
     h('label', { for: 'add-login' }, 'Twitch login or channel URL'),
     h('div', { class: 'row' }, addInput, addButton),
+    preview,
     addStatus);
   addForm.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -65,10 +68,53 @@ export async function render(main) {
     const s = await busy(addButton, () => post('/api/streamers', { login }));
     if (!s) return;
     addInput.value = '';
+    looking = null;
+    fill(preview);
     fill(addStatus, message(`Added ${s.login}.`));
     await load();
     rows.get(s.id)?.li.querySelector('.name a')?.focus();
   });
+
+  // The channel as Twitch knows it, before it is added: the worker looks
+  // it up (POST /api/twitch/lookup) and says so on the event stream; while
+  // it is pending the answer is asked for again every 2 s as well.
+  let looking = null;              // the login the preview is for
+  let lookupRetry = null;
+  function showLookup(r) {
+    if (r.login !== looking) return;
+    clearTimeout(lookupRetry);
+    if (r.state === 'pending') {
+      fill(preview, message(`Looking up ${r.login} at Twitch…`));
+      lookupRetry = setTimeout(() => lookUp(r.login), 2000);
+    } else if (r.state === 'missing') {
+      fill(preview, message(`Twitch has no channel named ${r.login}.`, 'error'));
+    } else {
+      const u = r.user;
+      fill(preview, h('div', { class: 'lookup-user' },
+        avatar({ login: u.login, profile_image_url: u.profile_image_url }),
+        h('div', {},
+          h('strong', { class: 'lookup-name' }, u.display_name || u.login), ' ',
+          h('span', { class: 'muted' }, u.login),
+          u.description ? h('p', { class: 'hint' }, u.description) : null,
+          r.streamer_id ? h('p', { class: 'hint' }, 'Already one of your streamers.') : null)));
+    }
+  }
+  async function lookUp(login) {
+    try {
+      showLookup(await post('/api/twitch/lookup', { login }));
+    } catch (err) {
+      // without the Twitch app there is no preview; adding still works
+      if (login === looking) fill(preview, message(err.message, err.status === 409 ? 'info' : 'error'));
+    }
+  }
+  addInput.addEventListener('input', throttle(() => {
+    const login = twitchLogin(addInput.value);
+    if (login === looking) return;
+    looking = login;
+    clearTimeout(lookupRetry);
+    if (login) lookUp(login);
+    else fill(preview);
+  }, 400));
 
   // --- bulk ---------------------------------------------------------------------
   function updateSelection() {
@@ -307,6 +353,9 @@ export async function render(main) {
       }
     }),
     events.on('reset', load),
+    events.on('twitch_user', (e) => {
+      if (e.login === looking) lookUp(e.login);
+    }),
   ];
 
   fill(main,
@@ -318,5 +367,8 @@ export async function render(main) {
     listStatus, list);
   await load();
 
-  return () => unsubscribe.forEach((off) => off());
+  return () => {
+    clearTimeout(lookupRetry);
+    unsubscribe.forEach((off) => off());
+  };
 }
