@@ -74,11 +74,13 @@ const struct sv_route  sv_routes[] = {
 
     /* recordings */
     { SV_GET,    "/api/recordings",         SV_ROUTE_SQL,     "recordings_list",
-      SV_ROLE_VIEWER, 0, 200, "List recordings (filters: streamer_id, state, from, to, q)" },
+      SV_ROLE_VIEWER, 0, 200, "List recordings (filters: streamer_id, state, from, to, q, category)" },
     { SV_POST,   "/api/recordings",         SV_ROUTE_SQL,     "recordings_start",
       SV_ROLE_ADMIN, 4 * KB, 202, "Record a streamer or a source URL now" },
     { SV_GET,    "/api/recordings/active",  SV_ROUTE_SQL,     "recordings_active",
       SV_ROLE_VIEWER, 0, 200, "Recordings pending or running, with bytes/s" },
+    { SV_GET,    "/api/recordings/categories", SV_ROUTE_SQL,  "recordings_categories",
+      SV_ROLE_VIEWER, 0, 200, "The categories of the recordings, with counts (filters as for the list)" },
     { SV_GET,    "/api/recordings/{id:int}", SV_ROUTE_SQL,    "recordings_get",
       SV_ROLE_VIEWER, 0, 200, "One recording with its files" },
     { SV_GET,    "/api/recordings/{id:int}/media", SV_ROUTE_MEDIA_URLS, "recordings_media",

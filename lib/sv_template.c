@@ -238,12 +238,16 @@ component_limit(size_t share, size_t components_left, size_t ext_len)
     return limit;
 }
 
-bool
-sv_template_render(const char *tmpl, const struct sv_template_values *v,
-                   const char *ext, char *out, char *err, size_t errlen)
+/* Renders tmpl into out, under the folder prefix when not NULL: a
+ * component of its own, counted in the shares, not in the template. */
+static bool
+render(const char *prefix, const char *tmpl,
+       const struct sv_template_values *v, const char *ext, char *out,
+       char *err, size_t errlen)
 {
     struct render r = { .out = out };
-    size_t        components = 1, ext_len = strlen(ext), skip, share;
+    size_t        components = prefix != NULL ? 2 : 1, ext_len = strlen(ext);
+    size_t        skip, share;
 
     out[0] = '\0';
     if (!sv_template_check(tmpl, err, errlen) || !ext_ok(ext, err, errlen)) {
@@ -256,6 +260,11 @@ sv_template_render(const char *tmpl, const struct sv_template_values *v,
      * the values. */
     share = (SV_PATH_REL_MAX - ext_len - (components - 1)) / components;
     r.limit = component_limit(share, components, ext_len);
+    if (prefix != NULL) {
+        put_text(&r, prefix, strlen(prefix));
+        end_component(&r, false, ext);
+        r.limit = component_limit(share, --components, ext_len);
+    }
     for (size_t i = 0; tmpl[i] != '\0'; i++) {
         if (tmpl[i] == '{') {
             put_value(&r, placeholder_at(tmpl, i, &skip, err, errlen), v);
@@ -271,5 +280,90 @@ sv_template_render(const char *tmpl, const struct sv_template_values *v,
         }
     }
     end_component(&r, true, ext);
+    return true;
+}
+
+bool
+sv_template_render(const char *tmpl, const struct sv_template_values *v,
+                   const char *ext, char *out, char *err, size_t errlen)
+{
+    return render(NULL, tmpl, v, ext, out, err, errlen);
+}
+
+/* n decimal digits at s, as a number; -1 when they are not. */
+static int
+digits(const char *s, size_t n)
+{
+    int value = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return -1;
+        }
+        value = value * 10 + (s[i] - '0');
+    }
+    return value;
+}
+
+bool
+sv_template_when(struct sv_template_values *v, const char *date,
+                 const char *time)
+{
+    if (strlen(date) != 10 || date[4] != '-' || date[7] != '-'
+        || strlen(time) != 6) {
+        return false;
+    }
+    v->year = digits(date, 4);
+    v->month = digits(date + 5, 2);
+    v->day = digits(date + 8, 2);
+    v->hour = digits(time, 2);
+    v->minute = digits(time + 2, 2);
+    v->second = digits(time + 4, 2);
+    return v->year >= 0 && v->month >= 0 && v->day >= 0 && v->hour >= 0
+           && v->minute >= 0 && v->second >= 0;
+}
+
+void
+sv_template_cut_stem(char *s, size_t max)
+{
+    size_t n = 0, len = strlen(s);
+
+    while (n < len) {
+        size_t c = sv_utf8_sequence_length((const unsigned char *) s + n,
+                                           len - n);
+
+        if (c == 0 || n + c > max) {
+            break;
+        }
+        n += c;
+    }
+    while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' ')) {
+        n--;
+    }
+    s[n] = '\0';
+    /* "CON" + spaces + more was no device name until it was cut */
+    if (reserved_on_windows(s, n)) {
+        s[0] = '_';
+    }
+}
+
+bool
+sv_template_video_path(const char *tmpl, const struct sv_template_values *v,
+                       char *out, char *err, size_t errlen)
+{
+    size_t ext_len = strlen(SV_TEMPLATE_VIDEO_EXT);
+    char  *name;
+
+    if (!render(SV_TEMPLATE_LIBRARY,
+                tmpl != NULL ? tmpl : SV_TEMPLATE_DEFAULT, v,
+                SV_TEMPLATE_VIDEO_EXT, out, err, errlen)) {
+        return false;
+    }
+    /* The sidecars' names are the stem and a suffix: the stem is cut so
+     * that the longest fits (the file is never the library itself). */
+    name = strrchr(out, '/') + 1;
+    name[strlen(name) - ext_len] = '\0';
+    sv_template_cut_stem(name, SV_TEMPLATE_STEM_MAX);
+    strcat(name, SV_TEMPLATE_VIDEO_EXT);
     return true;
 }

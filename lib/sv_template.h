@@ -1,7 +1,7 @@
 /*
  * Per-streamer file name templates: where a recording goes in the library.
- * Pure (no I/O), so the worker names files and the nginx UI previews them
- * with the same code.
+ * Pure (no I/O), so the worker names files and the API previews them
+ * (GET /api/settings/template_preview) with the same code.
  *
  * Syntax: literal text, '/' between folders, and placeholders
  *   {streamer} {title} {id}    text
@@ -37,6 +37,13 @@
 #define SV_TEMPLATE_COMPONENT_MAX  255   /* bytes of a file or folder name */
 #define SV_TEMPLATE_EXT_MAX        16    /* bytes of an extension */
 #define SV_TEMPLATE_FALLBACK       "untitled"
+#define SV_TEMPLATE_LIBRARY        "library"   /* the videos' folder */
+#define SV_TEMPLATE_VIDEO_EXT      ".mp4"
+/* The longest stem of a video's name: the longest name made from it must
+ * fit 255 bytes, the validate job's mark as it is saved,
+ * <stem>.mp4.deleting-inputs.tmp. */
+#define SV_TEMPLATE_STEM_MAX \
+    (SV_TEMPLATE_COMPONENT_MAX - (sizeof(".mp4.deleting-inputs.tmp") - 1))
 
 struct sv_template_values {
     const char *streamer, *title, *id;  /* NULL renders as nothing */
@@ -54,5 +61,24 @@ bool sv_template_check(const char *tmpl, char *err, size_t errlen);
  * tmpl or ext is invalid. */
 bool sv_template_render(const char *tmpl, const struct sv_template_values *v,
                         const char *ext, char *out, char *err, size_t errlen);
+
+/* Sets v's date and time from "YYYY-MM-DD" and "HHMMSS"; false when either
+ * is not that. */
+bool sv_template_when(struct sv_template_values *v, const char *date,
+                      const char *time);
+
+/* Where the worker puts a recording's video: tmpl (NULL: the default)
+ * rendered under SV_TEMPLATE_LIBRARY/ with SV_TEMPLATE_VIDEO_EXT, the
+ * file name's stem cut to SV_TEMPLATE_STEM_MAX, into out (SV_PATH_REL_MAX
+ * + 1 bytes). False (with the reason, positions in tmpl) when tmpl is
+ * invalid. */
+bool sv_template_video_path(const char *tmpl,
+                            const struct sv_template_values *v, char *out,
+                            char *err, size_t errlen);
+
+/* Cuts a file name's UTF-8 stem to at most max bytes between characters,
+ * drops the dots and spaces that would end it, and makes a device name
+ * Windows refuses start with '_'. */
+void sv_template_cut_stem(char *s, size_t max);
 
 #endif /* SV_TEMPLATE_H */

@@ -77,6 +77,15 @@ void ngx_http_streamvault_eventsub_exit_process(void);
 /* ngx_http_streamvault_events.c */
 ngx_int_t ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle);
 void ngx_http_streamvault_events_exit_process(void);
+void ngx_http_streamvault_events_message(u_char *data, size_t len);
+void ngx_http_streamvault_events_subscribed(ngx_uint_t again);
+void ngx_http_streamvault_events_flush_all(void);
+void ngx_http_streamvault_events_stop(void);
+
+/* ngx_http_streamvault_subscriber.c */
+ngx_int_t ngx_http_streamvault_subscriber_start(ngx_cycle_t *cycle,
+    ngx_url_t *redis, ngx_msec_t connect_timeout);
+void ngx_http_streamvault_subscriber_stop(void);
 
 /* ngx_http_streamvault_media.c */
 ngx_int_t ngx_http_streamvault_media_handler(ngx_http_request_t *r);
@@ -90,6 +99,8 @@ ngx_int_t ngx_http_streamvault_send_json(ngx_http_request_t *r,
     ngx_uint_t status, ngx_str_t *body);
 ngx_int_t ngx_http_streamvault_send_error(ngx_http_request_t *r,
     ngx_uint_t status, char *code, char *message);
+ngx_int_t ngx_http_streamvault_send_gen(ngx_http_request_t *r,
+    ngx_uint_t status, yajl_gen g);
 int ngx_http_streamvault_gen_value(yajl_gen g, yajl_val v);
 
 

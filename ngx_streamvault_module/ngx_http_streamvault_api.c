@@ -282,6 +282,10 @@ ngx_http_streamvault_start(ngx_http_streamvault_ctx_t *ctx)
         rc = ngx_http_streamvault_events(ctx);
         break;
 
+    case SV_ROUTE_TEMPLATE:
+        rc = ngx_http_streamvault_template_preview(ctx);
+        break;
+
     default:
         if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
             rc = ngx_http_streamvault_read(ctx);

@@ -22,6 +22,7 @@
 
 #define NGX_HTTP_STREAMVAULT_HASH_HEX_LEN   64      /* SHA-256 in hex */
 #define NGX_HTTP_STREAMVAULT_JSON_DEPTH     32
+#define NGX_HTTP_STREAMVAULT_TEMPLATE_ERR   256     /* a template's verdict */
 
 
 typedef struct ngx_http_streamvault_ctx_s  ngx_http_streamvault_ctx_t;
@@ -148,6 +149,8 @@ yajl_val ngx_http_streamvault_json_tree(ngx_http_request_t *r,
     ngx_str_t *json);
 ngx_int_t ngx_http_streamvault_json_string_field(yajl_val object,
     const char *key, ngx_str_t *value, size_t min, size_t max);
+const char *ngx_http_streamvault_json_member_string(yajl_val object,
+    const char *key);
 ngx_int_t ngx_http_streamvault_document(ngx_http_streamvault_ctx_t *ctx,
     ngx_str_t *body, ngx_str_t *extra, ngx_str_t *doc);
 u_char *ngx_http_streamvault_json_string(u_char *p, ngx_str_t *s);
@@ -203,6 +206,14 @@ ngx_int_t ngx_http_streamvault_events(ngx_http_streamvault_ctx_t *ctx);
 
 /* ngx_http_streamvault_schedule.c */
 ngx_int_t ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_invalid_extra(ngx_pool_t *pool,
+    const char *field, const char *why, ngx_str_t *extra);
+
+/* ngx_http_streamvault_template.c */
+ngx_int_t ngx_http_streamvault_template_preview(
+    ngx_http_streamvault_ctx_t *ctx);
+ngx_int_t ngx_http_streamvault_template_check(const char *name,
+    const char *tmpl, u_char *message, size_t size);
 
 
 #endif /* _NGX_HTTP_STREAMVAULT_API_H_INCLUDED_ */

@@ -2,9 +2,10 @@
 /*
  * StreamVault nginx module: GET /api/events, the Server-Sent Events stream.
  *
- * Each worker process keeps one Redis connection subscribed to the channel
- * streamvault:events and passes every message on to the streams it serves,
- * in the order Redis delivered them.  Messages are numbered by their
+ * Each worker process's subscription to the Redis channel
+ * streamvault:events (ngx_http_streamvault_subscriber.c) hands every
+ * message to this file, which passes it on to the streams it serves, in
+ * the order Redis delivered them.  Messages are numbered by their
  * publishers (lib/sv_events.h), so the worker keeps the last ones in a
  * ring and a client that reconnects with Last-Event-ID gets exactly what
  * it missed; when the ring cannot tell, the client is told to fetch
@@ -30,7 +31,6 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_event.h>
-#include <ngx_event_connect.h>
 #include <ngx_http.h>
 
 #include <sv_events.h>
@@ -42,9 +42,6 @@
 #define NGX_HTTP_STREAMVAULT_EVENTS_BUFSIZE     4096
 #define NGX_HTTP_STREAMVAULT_EVENTS_RING        1024
 #define NGX_HTTP_STREAMVAULT_EVENTS_RING_BYTES  (1024 * 1024)
-#define NGX_HTTP_STREAMVAULT_EVENTS_READ_MAX    (1024 * 1024)
-#define NGX_HTTP_STREAMVAULT_EVENTS_RETRY_MIN   100
-#define NGX_HTTP_STREAMVAULT_EVENTS_RETRY_MAX   5000
 
 /* what a stream starts with: a comment at once, and the reconnect delay */
 #define NGX_HTTP_STREAMVAULT_EVENTS_HELLO                                    \
@@ -70,16 +67,6 @@ typedef void (*ngx_http_streamvault_events_handler_pt)(
 
 
 typedef struct {
-    ngx_peer_connection_t       peer;
-    redisReader                *reader;
-    char                       *cmd;        /* SUBSCRIBE, formatted once */
-    size_t                      cmd_len;
-    size_t                      sent;
-
-    ngx_event_t                 retry;
-    ngx_msec_t                  backoff;
-    ngx_uint_t                  failures;   /* since it last subscribed */
-    unsigned                    subscribed:1;
     unsigned                    stopping:1;
 
     ngx_queue_t                 clients;
@@ -115,22 +102,11 @@ static void ngx_http_streamvault_events_give_frame(
 static void ngx_http_streamvault_events_broadcast(u_char *frame, size_t len);
 static void ngx_http_streamvault_events_flush_given(
     ngx_http_streamvault_events_client_t *client, void *data);
-static void ngx_http_streamvault_events_flush_all(void);
 static void ngx_http_streamvault_events_tick_one(
     ngx_http_streamvault_events_client_t *client, void *data);
 static void ngx_http_streamvault_events_tick(ngx_event_t *ev);
 
-static void ngx_http_streamvault_events_connect(ngx_event_t *ev);
-static void ngx_http_streamvault_events_send(ngx_event_t *ev);
-static void ngx_http_streamvault_events_read(ngx_event_t *ev);
-static void ngx_http_streamvault_events_reply(redisReply *reply);
-static void ngx_http_streamvault_events_message(u_char *data, size_t len);
 static void ngx_http_streamvault_events_refuse(const char *why);
-static void ngx_http_streamvault_events_failed(ngx_err_t err,
-    const char *reason);
-static void ngx_http_streamvault_events_disconnect(void);
-static void ngx_http_streamvault_events_stop(void);
-static void ngx_http_streamvault_events_dummy(ngx_event_t *ev);
 
 
 static ngx_http_streamvault_events_hub_t  *ngx_http_streamvault_events_hub;
@@ -145,7 +121,6 @@ static ngx_str_t  ngx_http_streamvault_events_type =
 ngx_int_t
 ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle)
 {
-    int                                 len;
     ngx_http_streamvault_events_hub_t  *ev;
     ngx_http_streamvault_main_conf_t   *smcf;
 
@@ -166,24 +141,10 @@ ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    len = redisFormatCommand(&ev->cmd, "SUBSCRIBE %s",
-                             NGX_HTTP_STREAMVAULT_EVENTS_CHANNEL);
-    if (len < 0) {
-        sv_events_ring_free(&ev->ring);
-        return NGX_ERROR;
-    }
-
-    ev->cmd_len = len;
     ev->conf = smcf;
     ev->log = *cycle->log;
-    ev->backoff = NGX_HTTP_STREAMVAULT_EVENTS_RETRY_MIN;
 
     ngx_queue_init(&ev->clients);
-
-    ev->retry.handler = ngx_http_streamvault_events_connect;
-    ev->retry.data = ev;
-    ev->retry.log = &ev->log;
-    ev->retry.cancelable = 1;
 
     ev->tick.handler = ngx_http_streamvault_events_tick;
     ev->tick.data = ev;
@@ -192,9 +153,8 @@ ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle)
 
     ngx_http_streamvault_events_hub = ev;
 
-    ngx_http_streamvault_events_connect(&ev->retry);
-
-    return NGX_OK;
+    return ngx_http_streamvault_subscriber_start(cycle, smcf->redis,
+                                          smcf->redis_pool.connect_timeout);
 }
 
 
@@ -210,10 +170,9 @@ ngx_http_streamvault_events_exit_process(void)
     }
 
     ev->stopping = 1;
-    ngx_http_streamvault_events_disconnect();
+    ngx_http_streamvault_subscriber_stop();
 
     sv_events_ring_free(&ev->ring);
-    redisFreeCommand(ev->cmd);
 
     ngx_http_streamvault_events_hub = NULL;
 }
@@ -678,7 +637,7 @@ ngx_http_streamvault_events_flush_given(
 }
 
 
-static void
+void
 ngx_http_streamvault_events_flush_all(void)
 {
     ngx_http_streamvault_events_each(ngx_http_streamvault_events_flush_given,
@@ -733,240 +692,12 @@ ngx_http_streamvault_events_tick(ngx_event_t *tev)
 }
 
 
-/* --- the subscriber ------------------------------------------------------ */
+/* --- what the subscriber hands over ----------------------------------------- */
 
 
-static void
-ngx_http_streamvault_events_connect(ngx_event_t *rev)
-{
-    ngx_int_t                           rc;
-    ngx_err_t                           err;
-    ngx_connection_t                   *c;
-    ngx_http_streamvault_events_hub_t  *ev;
+/* a message of the channel, from the subscriber */
 
-    ev = rev->data;
-
-    if (ev->stopping || ngx_exiting || ngx_terminate || ngx_quit) {
-        return;
-    }
-
-    ev->reader = redisReaderCreate();
-    if (ev->reader == NULL) {
-        ngx_http_streamvault_events_failed(0, "out of memory");
-        return;
-    }
-
-    rc = ngx_http_streamvault_redis_connect_peer(&ev->peer, ev->conf->redis,
-                                                 &ev->log, &err);
-
-    if (rc == NGX_ERROR || rc == NGX_DECLINED || rc == NGX_BUSY) {
-        ngx_http_streamvault_events_failed(rc == NGX_DECLINED ? err : 0,
-                                           "connect() failed");
-        return;
-    }
-
-    c = ev->peer.connection;
-    c->data = ev;
-
-    /* so a reload or stop tells it (ngx_close_idle_connections()) */
-    c->idle = 1;
-
-    c->read->handler = ngx_http_streamvault_events_read;
-    c->write->handler = ngx_http_streamvault_events_send;
-    c->write->cancelable = 1;
-
-    ev->sent = 0;
-
-    if (rc == NGX_AGAIN) {
-        ngx_add_timer(c->write, ev->conf->redis_pool.connect_timeout);
-        return;
-    }
-
-    ngx_http_streamvault_events_send(c->write);
-}
-
-
-static void
-ngx_http_streamvault_events_send(ngx_event_t *wev)
-{
-    ssize_t                         n;
-    ngx_connection_t               *c;
-    ngx_http_streamvault_events_hub_t  *ev;
-
-    c = wev->data;
-    ev = c->data;
-
-    if (wev->timedout) {
-        ngx_http_streamvault_events_failed(NGX_ETIMEDOUT, "connect() failed");
-        return;
-    }
-
-    while (ev->sent < ev->cmd_len) {
-        n = c->send(c, (u_char *) ev->cmd + ev->sent, ev->cmd_len - ev->sent);
-
-        if (n == NGX_AGAIN) {
-            if (ngx_handle_write_event(wev, 0) != NGX_OK) {
-                ngx_http_streamvault_events_failed(0, "cannot wait for events");
-            }
-
-            return;
-        }
-
-        if (n == NGX_ERROR) {
-            ngx_http_streamvault_events_failed(0, "send() failed");
-            return;
-        }
-
-        ev->sent += n;
-    }
-
-    if (wev->timer_set) {
-        ngx_del_timer(wev);
-    }
-
-    wev->handler = ngx_http_streamvault_events_dummy;
-
-    if (ngx_handle_write_event(wev, 0) != NGX_OK) {
-        ngx_http_streamvault_events_failed(0, "cannot wait for events");
-        return;
-    }
-
-    ngx_http_streamvault_events_read(c->read);
-}
-
-
-static void
-ngx_http_streamvault_events_read(ngx_event_t *rev)
-{
-    void                           *reply;
-    ssize_t                         n;
-    ngx_connection_t               *c;
-    ngx_http_streamvault_events_hub_t  *ev;
-    u_char                          buf[16384];
-
-    c = rev->data;
-    ev = c->data;
-
-    if (c->close) {
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, &ev->log, 0,
-                       "streamvault events: worker exits");
-        ngx_http_streamvault_events_stop();
-        return;
-    }
-
-    for ( ;; ) {
-
-        n = c->recv(c, buf, sizeof(buf));
-
-        if (n == NGX_AGAIN) {
-            break;
-        }
-
-        if (n == 0 || n == NGX_ERROR) {
-            ngx_http_streamvault_events_flush_all();
-            ngx_http_streamvault_events_failed(0, n ? "recv() failed"
-                                                    : "closed by the server");
-            return;
-        }
-
-        if (redisReaderFeed(ev->reader, (char *) buf, n) != REDIS_OK) {
-            ngx_http_streamvault_events_failed(0, ev->reader->errstr);
-            return;
-        }
-
-        for ( ;; ) {
-            reply = NULL;
-
-            if (redisReaderGetReply(ev->reader, &reply) != REDIS_OK) {
-                ngx_http_streamvault_events_flush_all();
-                ngx_http_streamvault_events_failed(0, ev->reader->errstr);
-                return;
-            }
-
-            if (reply == NULL) {
-                break;
-            }
-
-            ngx_http_streamvault_events_reply(reply);
-            freeReplyObject(reply);
-        }
-
-        /* a message is bounded: a huge one is dropped with the connection */
-
-        if (ev->reader->len - ev->reader->pos
-            > NGX_HTTP_STREAMVAULT_EVENTS_READ_MAX)
-        {
-            ngx_http_streamvault_events_flush_all();
-            ngx_http_streamvault_events_refuse("larger than 1 MiB");
-            ngx_http_streamvault_events_failed(0, "a message too large");
-            return;
-        }
-    }
-
-    ngx_http_streamvault_events_flush_all();
-
-    if (ngx_handle_read_event(rev, 0) != NGX_OK) {
-        ngx_http_streamvault_events_failed(0, "cannot wait for events");
-    }
-}
-
-
-static void
-ngx_http_streamvault_events_reply(redisReply *reply)
-{
-    size_t                          n;
-    redisReply                    **e;
-    ngx_http_streamvault_events_hub_t  *ev;
-
-    ev = ngx_http_streamvault_events_hub;
-
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
-        || reply->element[0]->type != REDIS_REPLY_STRING)
-    {
-        ngx_log_error(NGX_LOG_ALERT, &ev->log, 0,
-                      "streamvault: events subscription got a reply of "
-                      "type %d", reply->type);
-        return;
-    }
-
-    e = reply->element;
-
-    if (ngx_strcmp(e[0]->str, "message") == 0
-        && e[2]->type == REDIS_REPLY_STRING)
-    {
-        ngx_http_streamvault_events_message((u_char *) e[2]->str, e[2]->len);
-        return;
-    }
-
-    if (ngx_strcmp(e[0]->str, "subscribe") != 0) {
-        return;
-    }
-
-    if (ev->failures) {
-        ngx_log_error(NGX_LOG_NOTICE, &ev->log, 0,
-                      "streamvault: events subscription restored");
-    }
-
-    /*
-     * Nothing numbered arrived before the connection was lost: whatever
-     * was published meanwhile cannot be told from the numbers, so every
-     * stream fetches everything again.
-     */
-
-    if (ev->subscribed && ev->ring.count == 0) {
-        n = sv_events_reset_frame((char *) ngx_http_streamvault_events_frame,
-                                  0);
-        ngx_http_streamvault_events_broadcast(ngx_http_streamvault_events_frame,
-                                              n);
-    }
-
-    ev->subscribed = 1;
-    ev->failures = 0;
-    ev->backoff = NGX_HTTP_STREAMVAULT_EVENTS_RETRY_MIN;
-}
-
-
-static void
+void
 ngx_http_streamvault_events_message(u_char *data, size_t len)
 {
     size_t                          n;
@@ -1017,6 +748,26 @@ ngx_http_streamvault_events_message(u_char *data, size_t len)
 }
 
 
+/*
+ * The subscription was made again (again: after a loss). When nothing
+ * numbered had arrived before it was lost, what was published meanwhile
+ * cannot be told from the numbers: every stream fetches everything again.
+ */
+
+void
+ngx_http_streamvault_events_subscribed(ngx_uint_t again)
+{
+    size_t  n;
+
+    if (again && ngx_http_streamvault_events_hub->ring.count == 0) {
+        n = sv_events_reset_frame((char *) ngx_http_streamvault_events_frame,
+                                  0);
+        ngx_http_streamvault_events_broadcast(ngx_http_streamvault_events_frame,
+                                              n);
+    }
+}
+
+
 /* hostile or broken publishers: counted, and logged once a minute */
 
 static void
@@ -1040,58 +791,9 @@ ngx_http_streamvault_events_refuse(const char *why)
 }
 
 
-static void
-ngx_http_streamvault_events_failed(ngx_err_t err, const char *reason)
-{
-    ngx_http_streamvault_events_hub_t  *ev;
+/* the worker exits: every stream ends as a response ends */
 
-    ev = ngx_http_streamvault_events_hub;
-
-    if (ev->failures++ == 0) {
-        ngx_log_error(NGX_LOG_ERR, &ev->log, err,
-                      "streamvault: events subscription to redis: %s; "
-                      "retrying", reason);
-    }
-
-    ngx_http_streamvault_events_disconnect();
-
-    if (ev->stopping || ngx_exiting || ngx_terminate || ngx_quit) {
-        return;
-    }
-
-    ngx_add_timer(&ev->retry, ev->backoff);
-
-    ev->backoff = ngx_min(ev->backoff * 2,
-                          NGX_HTTP_STREAMVAULT_EVENTS_RETRY_MAX);
-}
-
-
-static void
-ngx_http_streamvault_events_disconnect(void)
-{
-    ngx_http_streamvault_events_hub_t  *ev;
-
-    ev = ngx_http_streamvault_events_hub;
-
-    if (ev->peer.connection) {
-        ngx_close_connection(ev->peer.connection);
-        ev->peer.connection = NULL;
-    }
-
-    if (ev->reader) {
-        redisReaderFree(ev->reader);
-        ev->reader = NULL;
-    }
-
-    if (ev->retry.timer_set) {
-        ngx_del_timer(&ev->retry);
-    }
-}
-
-
-/* the worker exits: every stream ends as a response ends, then the rest */
-
-static void
+void
 ngx_http_streamvault_events_stop(void)
 {
     ngx_queue_t                           *q;
@@ -1111,14 +813,4 @@ ngx_http_streamvault_events_stop(void)
     if (ev->tick.timer_set) {
         ngx_del_timer(&ev->tick);
     }
-
-    ngx_http_streamvault_events_disconnect();
-}
-
-
-static void
-ngx_http_streamvault_events_dummy(ngx_event_t *ev)
-{
-    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ev->log, 0,
-                   "streamvault events dummy handler");
 }

@@ -164,6 +164,33 @@ ngx_http_streamvault_send_error(ngx_http_request_t *r, ngx_uint_t status,
 }
 
 
+/* what a generator made, as the answer (copied: the caller frees g) */
+
+ngx_int_t
+ngx_http_streamvault_send_gen(ngx_http_request_t *r, ngx_uint_t status,
+    yajl_gen g)
+{
+    size_t          len;
+    ngx_str_t       out;
+    const u_char   *buf;
+
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    out.data = ngx_pnalloc(r->pool, len + 1);
+    if (out.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(out.data, buf, len);
+    out.data[len] = '\n';
+    out.len = len + 1;
+
+    return ngx_http_streamvault_send_json(r, status, &out);
+}
+
+
 /* a parsed value again, as it was; bodies and answers nest at most 32 deep */
 
 int

@@ -94,11 +94,9 @@ static void
 ngx_http_streamvault_media_urls_done(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res)
 {
-    size_t                             len;
     yajl_val                           doc, v;
     ngx_int_t                          rc;
-    ngx_str_t                          json, out;
-    const u_char                      *buf;
+    ngx_str_t                          json;
     ngx_http_request_t                *r;
     ngx_http_streamvault_signer_t      s;
     ngx_http_streamvault_main_conf_t  *smcf;
@@ -156,22 +154,7 @@ ngx_http_streamvault_media_urls_done(ngx_http_streamvault_ctx_t *ctx,
         goto done;
     }
 
-    if (yajl_gen_get_buf(s.gen, &buf, &len) != yajl_gen_status_ok) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        goto done;
-    }
-
-    out.data = ngx_pnalloc(r->pool, len + 1);
-    if (out.data == NULL) {
-        rc = NGX_HTTP_INTERNAL_SERVER_ERROR;
-        goto done;
-    }
-
-    ngx_memcpy(out.data, buf, len);
-    out.data[len] = '\n';
-    out.len = len + 1;
-
-    rc = ngx_http_streamvault_send_json(r, ctx->route->status, &out);
+    rc = ngx_http_streamvault_send_gen(r, ctx->route->status, s.gen);
 
 done:
 

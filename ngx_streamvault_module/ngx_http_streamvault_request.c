@@ -448,6 +448,24 @@ ngx_http_streamvault_json_string_field(yajl_val object, const char *key,
 }
 
 
+/* a string member of object; NULL when there is none (or no object) */
+
+const char *
+ngx_http_streamvault_json_member_string(yajl_val object, const char *key)
+{
+    yajl_val     v;
+    const char  *path[] = { key, NULL };
+
+    if (object == NULL || !YAJL_IS_OBJECT(object)) {
+        return NULL;
+    }
+
+    v = yajl_tree_get(object, path, yajl_t_string);
+
+    return v ? YAJL_GET_STRING(v) : NULL;
+}
+
+
 size_t
 ngx_http_streamvault_json_string_len(ngx_str_t *s)
 {

@@ -35,15 +35,11 @@
 
 static ngx_int_t ngx_http_streamvault_schedule_extra(ngx_pool_t *pool,
     const char *cron, const char *zone, int64_t from, ngx_str_t *extra);
-static ngx_int_t ngx_http_streamvault_schedule_invalid(ngx_pool_t *pool,
-    const char *field, const char *why, ngx_str_t *extra);
 static ngx_int_t ngx_http_streamvault_schedule_from(const char *text,
     int64_t *from);
 static const struct sv_tz *ngx_http_streamvault_schedule_zone(
     const char *name, char *err, size_t errlen);
 static void ngx_http_streamvault_schedule_cache_clear(void *data);
-static const char *ngx_http_streamvault_schedule_string(yajl_val object,
-    const char *key);
 
 
 ngx_int_t
@@ -64,8 +60,8 @@ ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx)
                                                           |NGX_HTTP_HEAD))
                                             ? &ctx->query : &ctx->body);
 
-    cron = ngx_http_streamvault_schedule_string(doc, "cron");
-    zone = ngx_http_streamvault_schedule_string(doc, "timezone");
+    cron = ngx_http_streamvault_json_member_string(doc, "cron");
+    zone = ngx_http_streamvault_json_member_string(doc, "timezone");
 
     /*
      * The preview takes its query (cron, timezone, from); a new schedule's
@@ -76,7 +72,7 @@ ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx)
     if (r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD)) {
         cron = cron ? cron : "";
         zone = zone && zone[0] ? zone : "UTC";
-        after = ngx_http_streamvault_schedule_string(doc, "from");
+        after = ngx_http_streamvault_json_member_string(doc, "from");
 
     } else if (zone == NULL && (r->method & NGX_HTTP_POST)) {
         zone = "UTC";
@@ -85,7 +81,7 @@ ngx_http_streamvault_schedule(ngx_http_streamvault_ctx_t *ctx)
     if (after && after[0]
         && ngx_http_streamvault_schedule_from(after, &from) != NGX_OK)
     {
-        rc = ngx_http_streamvault_schedule_invalid(r->pool, "from",
+        rc = ngx_http_streamvault_invalid_extra(r->pool, "from",
                         "from: must be seconds since 1970-01-01T00:00:00Z, "
                         "at most 253402300799", &extra);
 
@@ -148,8 +144,8 @@ ngx_http_streamvault_schedule_extra(ngx_pool_t *pool, const char *cron,
     if (cron) {
         if (!sv_cron_parse(cron, &c, err, sizeof(err))) {
             ngx_snprintf((u_char *) why, sizeof(why), "cron: %s%Z", err);
-            return ngx_http_streamvault_schedule_invalid(pool, "cron", why,
-                                                         extra);
+            return ngx_http_streamvault_invalid_extra(pool, "cron", why,
+                                                      extra);
         }
 
         /* whether it ever runs depends on the days alone, not the zone */
@@ -157,7 +153,7 @@ ngx_http_streamvault_schedule_extra(ngx_pool_t *pool, const char *cron,
         tz = ngx_http_streamvault_schedule_zone("UTC", err, sizeof(err));
 
         if (tz && sv_cron_next(&c, tz, from) == SV_CRON_NEVER) {
-            return ngx_http_streamvault_schedule_invalid(pool, "cron",
+            return ngx_http_streamvault_invalid_extra(pool, "cron",
                         "cron: the expression never runs (no date matches "
                         "its days and months)", extra);
         }
@@ -168,8 +164,8 @@ ngx_http_streamvault_schedule_extra(ngx_pool_t *pool, const char *cron,
 
         if (tz == NULL) {
             ngx_snprintf((u_char *) why, sizeof(why), "timezone: %s%Z", err);
-            return ngx_http_streamvault_schedule_invalid(pool, "timezone",
-                                                         why, extra);
+            return ngx_http_streamvault_invalid_extra(pool, "timezone",
+                                                      why, extra);
         }
     }
 
@@ -205,8 +201,10 @@ ngx_http_streamvault_schedule_extra(ngx_pool_t *pool, const char *cron,
 }
 
 
-static ngx_int_t
-ngx_http_streamvault_schedule_invalid(ngx_pool_t *pool, const char *field,
+/* {"invalid": {"field", "message"}}: the SQL function answers 422 with it */
+
+ngx_int_t
+ngx_http_streamvault_invalid_extra(ngx_pool_t *pool, const char *field,
     const char *why, ngx_str_t *extra)
 {
     u_char     *p;
@@ -266,22 +264,4 @@ static void
 ngx_http_streamvault_schedule_cache_clear(void *data)
 {
     sv_tz_cache_clear();
-}
-
-
-/* a string member; NULL when absent or not a string (SQL says so) */
-
-static const char *
-ngx_http_streamvault_schedule_string(yajl_val object, const char *key)
-{
-    yajl_val     v;
-    const char  *path[] = { key, NULL };
-
-    if (object == NULL || !YAJL_IS_OBJECT(object)) {
-        return NULL;
-    }
-
-    v = yajl_tree_get(object, path, yajl_t_string);
-
-    return v ? YAJL_GET_STRING(v) : NULL;
 }

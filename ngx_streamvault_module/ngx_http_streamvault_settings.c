@@ -5,7 +5,9 @@
  * streamvault_secret_file (lib/sv_secretbox.h) before the call, so that
  * PostgreSQL, its dumps and its logs only ever hold them sealed; the worker
  * opens them with the same key.  api.settings_put accepts nothing else for
- * them.  Every other member goes on as it came.
+ * them.  The file name template is checked by the code that renders it
+ * (ngx_http_streamvault_template.c).  Every other member goes on as it
+ * came.
  */
 
 
@@ -19,6 +21,7 @@
 
 
 #define NGX_HTTP_STREAMVAULT_SETTING_SECRET_MAX  1024
+#define NGX_HTTP_STREAMVAULT_SETTING_TEMPLATE    "storage.filename_template"
 
 
 static ngx_int_t ngx_http_streamvault_settings_seal(
@@ -38,7 +41,7 @@ static const char  *ngx_http_streamvault_settings_sealed[] = {
 ngx_int_t
 ngx_http_streamvault_settings(ngx_http_streamvault_ctx_t *ctx)
 {
-    u_char                        message[128];
+    u_char                        message[NGX_HTTP_STREAMVAULT_TEMPLATE_ERR];
     yajl_val                      body, value;
     ngx_int_t                     rc;
     ngx_uint_t                    i, k, n, seen;
@@ -49,6 +52,24 @@ ngx_http_streamvault_settings(ngx_http_streamvault_ctx_t *ctx)
     r = ctx->request;
 
     body = ngx_http_streamvault_json_tree(r, &ctx->body);
+
+    /* every copy of the template: PostgreSQL keeps the last */
+
+    for (i = 0; body && i < body->u.object.len; i++) {
+        value = body->u.object.values[i];
+
+        if (YAJL_IS_STRING(value)
+            && ngx_strcmp(body->u.object.keys[i],
+                          NGX_HTTP_STREAMVAULT_SETTING_TEMPLATE) == 0
+            && ngx_http_streamvault_template_check(
+                   NGX_HTTP_STREAMVAULT_SETTING_TEMPLATE,
+                   YAJL_GET_STRING(value), message, sizeof(message))
+               != NGX_OK)
+        {
+            return ngx_http_streamvault_send_error(r, 422, "invalid",
+                                                   (char *) message);
+        }
+    }
 
     n = 0;
 

@@ -2,8 +2,9 @@
 /*
  * StreamVault nginx module: GET /api/system/status. What only nginx can see
  * (free space of the media root, its own versions) and what Redis holds
- * (its version, the inbox depth, the workers' heartbeats, in one script)
- * join the request document of api.system_status, which adds the rest.
+ * (its version, the inbox depth, the workers' heartbeats and their recent
+ * warnings and errors, in one script) join the request document of
+ * api.system_status, which adds the rest.
  */
 
 
@@ -20,9 +21,15 @@
 
 #define NGX_HTTP_STREAMVAULT_STATUS_WORKERS  100
 
+/* the newest log lines, and the longest: a worker's are 2 KiB at most */
+#define NGX_HTTP_STREAMVAULT_STATUS_LOGS     "100"
+#define NGX_HTTP_STREAMVAULT_STATUS_LOG_MAX  "4096"
+
 
 static void ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
     redisReply *reply);
+static u_char *ngx_http_streamvault_status_objects(u_char *p,
+    redisReply *list, ngx_uint_t quote);
 
 
 ngx_int_t
@@ -43,16 +50,27 @@ ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx)
         "    if beat then workers[#workers + 1] = beat end "
         "  end "
         "until cursor == '0' or #workers >= tonumber(ARGV[1]) "
-        "return {version, depth, workers}";
+        "local logs = {} "
+        "if redis.call('TYPE', KEYS[2]).ok == 'list' then "
+        "  for _, line in ipairs(redis.call('LRANGE', KEYS[2], 0, "
+        "                                   tonumber(ARGV[2]) - 1)) do "
+        "    if #line <= tonumber(ARGV[3]) then logs[#logs + 1] = line end "
+        "  end "
+        "end "
+        "return {version, depth, workers, logs}";
 
-    const char  *argv[5] = {
-        "EVAL", script, "1", "streamvault:inbox", "100"
+    const char  *argv[8] = {
+        "EVAL", script, "2", "streamvault:inbox", "streamvault:logs", "100",
+        NGX_HTTP_STREAMVAULT_STATUS_LOGS, NGX_HTTP_STREAMVAULT_STATUS_LOG_MAX
     };
-    size_t       argvlen[5] = {
-        4, ngx_strlen(script), 1, sizeof("streamvault:inbox") - 1, 3
+    size_t       argvlen[8] = {
+        4, ngx_strlen(script), 1, sizeof("streamvault:inbox") - 1,
+        sizeof("streamvault:logs") - 1, 3,
+        sizeof(NGX_HTTP_STREAMVAULT_STATUS_LOGS) - 1,
+        sizeof(NGX_HTTP_STREAMVAULT_STATUS_LOG_MAX) - 1
     };
 
-    return ngx_http_streamvault_command(ctx, 5, argv, argvlen,
+    return ngx_http_streamvault_command(ctx, 8, argv, argvlen,
                                       ngx_http_streamvault_status_redis);
 }
 
@@ -64,18 +82,19 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
     u_char                            *p;
     size_t                             len, i;
     ngx_int_t                          rc;
-    ngx_str_t                          extra, version, beat;
+    ngx_str_t                          extra, version, line;
     struct statvfs                     fs;
-    redisReply                        *workers;
+    redisReply                        *workers, *logs;
     ngx_http_request_t                *r;
     ngx_http_streamvault_main_conf_t  *smcf;
 
     r = ctx->request;
     smcf = ngx_http_get_module_main_conf(r, ngx_streamvault_module);
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4
         || reply->element[1]->type != REDIS_REPLY_INTEGER
-        || reply->element[2]->type != REDIS_REPLY_ARRAY)
+        || reply->element[2]->type != REDIS_REPLY_ARRAY
+        || reply->element[3]->type != REDIS_REPLY_ARRAY)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "streamvault: unexpected Redis answer to the status "
@@ -89,19 +108,24 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
                   ? reply->element[0]->len : 0;
 
     workers = reply->element[2];
-
-    /* heartbeats are the workers' own JSON objects; others are left out */
+    logs = reply->element[3];
 
     len = sizeof("{\"disk\":{\"total_bytes\":,\"free_bytes\":},"
                  "\"redis\":{\"version\":,\"queue_depth\":},"
                  "\"nginx_version\":\"" NGINX_VERSION "\","
                  "\"module_version\":\"" STREAMVAULT_VERSION "\","
-                 "\"workers\":[]}") - 1
+                 "\"workers\":[],\"logs\":[]}") - 1
           + 3 * NGX_OFF_T_LEN
           + ngx_http_streamvault_json_string_len(&version);
 
     for (i = 0; i < workers->elements; i++) {
         len += workers->element[i]->len + 1;
+    }
+
+    for (i = 0; i < logs->elements; i++) {
+        line.data = (u_char *) logs->element[i]->str;
+        line.len = logs->element[i]->len;
+        len += ngx_http_streamvault_json_string_len(&line) + 1;
     }
 
     p = ngx_pnalloc(r->pool, len);
@@ -130,23 +154,18 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
                     "\"module_version\":\"" STREAMVAULT_VERSION "\","
                     "\"workers\":[", (off_t) reply->element[1]->integer);
 
-    for (i = 0; i < workers->elements; i++) {
-        beat.data = (u_char *) workers->element[i]->str;
-        beat.len = workers->element[i]->len;
+    /* heartbeats are the workers' own JSON objects */
 
-        if (workers->element[i]->type != REDIS_REPLY_STRING
-            || ngx_http_streamvault_json_check(beat.data, beat.len) != NGX_OK)
-        {
-            continue;
-        }
+    p = ngx_http_streamvault_status_objects(p, workers, 0);
+    p = ngx_cpymem(p, "],\"logs\":[", sizeof("],\"logs\":[") - 1);
 
-        if (p[-1] != '[') {
-            *p++ = ',';
-        }
+    /*
+     * Log lines go as strings: PostgreSQL refuses some JSON that passes the
+     * check (a lone surrogate escape, a number out of its range), which
+     * would fail the whole document; api.system_status parses each alone.
+     */
 
-        p = ngx_cpymem(p, beat.data, beat.len);
-    }
-
+    p = ngx_http_streamvault_status_objects(p, logs, 1);
     p = ngx_cpymem(p, "]}", 2);
     extra.len = p - extra.data;
 
@@ -154,4 +173,41 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
                          ngx_http_streamvault_statement(ctx->route->function),
                          NULL, &extra, ngx_http_streamvault_reply);
     ngx_http_streamvault_continue(ctx, rc);
+}
+
+
+/*
+ * The strings of list that are JSON objects, comma-separated, as they are
+ * or quoted as JSON strings; anything else Redis holds there is left out.
+ */
+
+static u_char *
+ngx_http_streamvault_status_objects(u_char *p, redisReply *list,
+    ngx_uint_t quote)
+{
+    u_char      *start;
+    ngx_str_t    s;
+    ngx_uint_t   i;
+
+    start = p;
+
+    for (i = 0; i < list->elements; i++) {
+        s.data = (u_char *) list->element[i]->str;
+        s.len = list->element[i]->len;
+
+        if (list->element[i]->type != REDIS_REPLY_STRING
+            || ngx_http_streamvault_json_check(s.data, s.len) != NGX_OK)
+        {
+            continue;
+        }
+
+        if (p != start) {
+            *p++ = ',';
+        }
+
+        p = quote ? ngx_http_streamvault_json_string(p, &s)
+                  : ngx_cpymem(p, s.data, s.len);
+    }
+
+    return p;
 }

@@ -103,6 +103,7 @@ for my $v (@strings, @numbers, 'true', 'false', '') {
         probe('GET', "/api/recordings?$q=$enc", undef, "query $q");
     }
     probe('GET', "/api/jobs?state=$enc&type=$enc&recording_id=$enc", undef, 'jobs query');
+    probe('GET', "/api/settings/template_preview?template=$enc&streamer_id=$enc", undef, 'template preview query');
 }
 
 # Body fields of every write route.
@@ -114,7 +115,7 @@ my %routes = (
         qw(display_name description quality filename_template retention chat_archive proxy_url enabled) ],
     'POST /api/streamers/bulk' => [ { ids => [$alpha->{id}], enabled => JSON::PP::true }, qw(ids enabled) ],
     'PUT /api/settings' => [ {}, 'twitch.client_id', 'public_base_url', 'storage.filename_template',
-        'retention.max_age_days', 'recording.quality', 'recording.rollover_hours' ],
+        'retention.max_age_days', 'recording.quality', 'recording.rollover_hours', 'recording.proxy_url' ],
     'POST /api/users' => [ { username => 'probeuser', password => 'probe password' }, qw(username role disabled) ],
     "PATCH /api/users/$viewer->{id}" => [ {}, qw(role disabled) ],
     'POST /api/tokens' => [ { name => 'probe', scopes => ['read'] }, qw(name scopes expires_in_days) ],

@@ -195,6 +195,8 @@ my @routes = qw(
     jobs_list jobs_stats jobs_retry jobs_cancel
     twitch_subscriptions twitch_resubscribe
     settings_get settings_put system_status events_open
+    settings_template_preview
+    recordings_categories
     twitch_lookup);
 is(sql(q{SELECT string_agg(p.proname || '(' || pg_get_function_identity_arguments(p.oid) || ')->'
                           || format_type(p.prorettype, NULL), ' ' ORDER BY p.proname)
@@ -207,8 +209,9 @@ is(sql(q{SELECT coalesce(string_agg(n.nspname || '.' || p.proname, ' '), '') FRO
           WHERE n.nspname IN ('api', 'api_internal')
             AND NOT coalesce(p.proconfig @> '{"search_path=public, pg_temp"}', false)
             AND p.proname NOT IN ('mask_url', 'out_user', 'out_token', 'out_streamer',
-                                  'out_recording', 'out_job', 'out_schedule', 'out_subscription')}),
-   '', 'every function but the inlined formatters sets search_path = public, pg_temp');
+                                  'out_recording', 'out_job', 'out_schedule', 'out_subscription',
+                                  'recording_matches')}),
+   '', 'every function but the inlined formatters and filter sets search_path = public, pg_temp');
 is(sql(q{SELECT count(*) FROM pg_proc p WHERE p.pronamespace IN ('api'::regnamespace,
          'api_internal'::regnamespace) AND (p.prosecdef OR p.prosrc ~* '\mEXECUTE\M')}),
    0, 'no SECURITY DEFINER, no dynamic SQL');
@@ -918,7 +921,8 @@ is_deeply($defaults, {
     'twitch.client_id' => undef, 'twitch.client_secret' => { set => JSON::PP::false }, public_base_url => undef,
     'twitch.user_token' => { set => JSON::PP::false }, 'twitch.eventsub_secret' => { set => JSON::PP::false },
     'storage.filename_template' => undef, 'retention.max_age_days' => undef, 'retention.max_bytes' => undef,
-    'retention.max_count' => undef, 'recording.quality' => 'best', 'recording.rollover_hours' => 24 }, 'defaults');
+    'retention.max_count' => undef, 'recording.quality' => 'best', 'recording.rollover_hours' => 24,
+    'recording.proxy_url' => undef }, 'defaults');
 # The module seals secrets before the call (sql/008_twitch.sql).
 my $secret = 'sv1:abcdef0123456789secret-_';
 my $set = ok_call('settings_put', 'settings_put', req($admin, 'PUT', body => {

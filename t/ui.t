@@ -6,7 +6,9 @@
 # its live badge without a reload (the event stream); after a channel.update
 # and stream.offline the recording becomes a library item, which the
 # library opens: hls.js plays it (currentTime advances), its two chapters
-# are listed and the seek bar shows scrub thumbnails. No console error, no
+# are listed and the seek bar shows scrub thumbnails; the library filters it
+# by a category it had, and the settings page previews a typed file name
+# template as the server renders it. No console error, no
 # page error and no CSP violation on the way. Screenshots of every main
 # page at 1280x800 and 390x844 go to the test's directory (printed).
 use strict;
@@ -114,6 +116,17 @@ like($chapters[0] // '', qr/^0:00 Opening title — Just Chatting$/, 'the first:
 like($chapters[1] // '', qr/^0:\d\d Second half — Science & Technology$/, 'the second: the channel.update');
 like($play->{sprite} // '', qr/\.sprite\.jpg/, 'the seek bar shows a scrub thumbnail from the sprite');
 step('screenshots of the recording', 'screenshot', name => 'recording');
+
+my $cat = step('the library filters by the category the recording had', 'library_category',
+               category => 'Science & Technology', timeout => 15);
+is_deeply($cat->{ids}, [$rec], 'it shows that recording');
+my $template = '{streamer}/UI check {id}';
+my $preview = step('the settings page previews a typed template', 'template_preview',
+                   template => $template, marker => 'UI check', timeout => 15);
+my $want = $stack->api('GET', '/api/settings/template_preview?'
+                       . StreamVault::Test::http()->www_form_urlencode({ template => $template }), as => $admin);
+is($preview->{path}, $want->{json}{path}, "the path the server renders: $want->{json}{path}")
+    or diag $want->{content};
 
 for my $page ([Library => 'library'], [Queue => 'queue'], [Schedules => 'schedules'], [Settings => 'settings'],
               ['API tokens' => 'tokens'], [System => 'status']) {

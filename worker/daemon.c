@@ -1,10 +1,11 @@
 /*
  * The worker's main loop (see daemon.h).
  *
- * Every pass: act on signals, (re)connect what is due, beat if due, then
- * sleep in ppoll until the next deadline or a signal. Nothing blocks for
- * long outside that sleep: the PostgreSQL handshake wakes on signals and
- * Redis calls time out after SV_REDIS_TIMEOUT_MS.
+ * Every pass: act on signals, (re)connect what is due, beat if due, push
+ * the recent warnings, then sleep in ppoll until the next deadline or a
+ * signal. Nothing blocks for long outside that sleep: the PostgreSQL
+ * handshake wakes on signals and Redis calls time out after
+ * SV_REDIS_TIMEOUT_MS.
  */
 
 #include "daemon.h"
@@ -19,6 +20,7 @@
 #include "heartbeat.h"
 #include "jobs.h"
 #include "log.h"
+#include "log_push.h"
 #include "media_path.h"
 #include "migrate.h"
 #include "pg.h"
@@ -183,6 +185,16 @@ beat(struct daemon *d, int64_t now)
     d->next_beat_ms = now + (int64_t) d->cfg->heartbeat_interval * 1000;
 }
 
+/* What was logged at WARN and ERROR since the last push, to Redis for the
+ * API; a connection error is returned, as by send_heartbeat. */
+static enum sv_redis_result
+push_logs(struct daemon *d, char *err, size_t errlen)
+{
+    return d->redis != NULL
+           ? sv_log_push(d->redis, d->cfg->worker_id, err, errlen)
+           : SV_REDIS_OK;
+}
+
 /* The recordings' PostgreSQL side, when due. */
 static void
 serve_recorder(struct daemon *d, int64_t now)
@@ -217,6 +229,7 @@ while_job_runs(void *ctx)
     if (now >= d->next_beat_ms && d->redis != NULL) {
         send_heartbeat(d, err, sizeof(err));
     }
+    push_logs(d, err, sizeof(err));
     serve_recorder(d, now);
 }
 
@@ -282,6 +295,7 @@ stop(struct daemon *d, int rc)
     sv_twitch_free(d->twitch);
 
     if (d->redis != NULL) {
+        push_logs(d, err, sizeof(err));
         if (sv_redis_run(d->redis, 2, argv, lens, err, sizeof(err))
             != SV_REDIS_OK) {
             sv_log(SV_LOG_WARN, "cannot delete the heartbeat key; it expires "
@@ -312,6 +326,7 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
     sv_media_root_set(cfg->media_root);
     sv_retry_reset(&d.pg_retry);
     sv_retry_reset(&d.redis_retry);
+    sv_log_keep_recent();
     d.recorder = sv_recorder_new(cfg, err, sizeof(err));
     if (d.recorder == NULL) {
         sv_log(SV_LOG_ERROR, "cannot start the recorder",
@@ -353,6 +368,9 @@ sv_daemon_run(struct sv_config *cfg, const char *config_path)
             work_jobs(&d, sv_monotonic_ms());
             serve_recorder(&d, sv_monotonic_ms());
             serve_twitch(&d, sv_monotonic_ms());
+            if (push_logs(&d, err, sizeof(err)) == SV_REDIS_CONN_ERROR) {
+                drop_redis(&d, sv_monotonic_ms(), err);
+            }
         }
 
         now = sv_monotonic_ms();

@@ -17,11 +17,6 @@
 #include "media_segments.h"
 #include "pg.h"
 #include "sv_template.h"
-#include "sv_utf8.h"
-
-/* The longest file name stem: room for the longest sidecar suffix within
- * a 255-byte name. */
-#define STEM_MAX  (SV_TEMPLATE_COMPONENT_MAX - sizeof(".thumbnails.vtt"))
 
 /* What library.plan() says of the recording; strings point into tree. */
 struct plan {
@@ -105,28 +100,6 @@ read_plan(PGconn *pg, long long id, struct plan *p, char *err, size_t errlen)
     return true;
 }
 
-/* Cuts a UTF-8 text to at most max bytes between characters, and drops the
- * dots and spaces that would end a file name. */
-static void
-cut_stem(char *s, size_t max)
-{
-    size_t n = 0, len = strlen(s);
-
-    while (n < len) {
-        size_t c = sv_utf8_sequence_length((const unsigned char *) s + n,
-                                           len - n);
-
-        if (c == 0 || n + c > max) {
-            break;
-        }
-        n += c;
-    }
-    while (n > 0 && (s[n - 1] == '.' || s[n - 1] == ' ')) {
-        n--;
-    }
-    s[n] = '\0';
-}
-
 /* prefix + suffix into out; false when it would not fit a relative path. */
 static bool
 derive(char out[SV_PATH_REL_MAX + 1], const char *prefix, const char *suffix,
@@ -148,7 +121,6 @@ static bool
 plan_paths(const struct plan *p, bool keep_video, struct paths *o, char *err,
            size_t errlen)
 {
-    char        tmpl[SV_TEMPLATE_MAX + sizeof(SV_LIBRARY_DIR) + 1];
     char        rendered[SV_PATH_REL_MAX + 1], folder[SV_PATH_REL_MAX + 1];
     char        stem[SV_PATH_REL_MAX + 1], id[24], *slash;
     const char *name;
@@ -158,28 +130,30 @@ plan_paths(const struct plan *p, bool keep_video, struct paths *o, char *err,
     };
 
     snprintf(id, sizeof(id), "%lld", p->id);
-    sscanf(p->date, "%4d-%2d-%2d", &v.year, &v.month, &v.day);
-    sscanf(p->time, "%2d%2d%2d", &v.hour, &v.minute, &v.second);
-    snprintf(tmpl, sizeof(tmpl), "%s/%s", SV_LIBRARY_DIR,
-             p->template != NULL ? p->template : SV_TEMPLATE_DEFAULT);
+    if (!sv_template_when(&v, p->date, p->time)) {
+        snprintf(err, errlen, "library.plan gave a bad date or time");
+        return false;
+    }
 
     if (keep_video) {
         snprintf(rendered, sizeof(rendered), "%s", p->file_path);
-    } else if (!sv_template_render(tmpl, &v, ".mp4", rendered, err,
-                                   errlen)) {
+    } else if (!sv_template_video_path(p->template, &v, rendered, err,
+                                       errlen)) {
         return false;
     }
     /* folder/stem.mp4, the folder at least "library" */
     snprintf(folder, sizeof(folder), "%s", rendered);
     slash = strrchr(folder, '/');
-    if (!sv_path_has_suffix(rendered, ".mp4") || slash == NULL) {
+    if (!sv_path_has_suffix(rendered, SV_TEMPLATE_VIDEO_EXT)
+        || slash == NULL) {
         snprintf(err, errlen, "the video %s is not an .mp4 in a folder",
                  rendered);
         return false;
     }
     name = slash + 1;
-    snprintf(stem, sizeof(stem), "%.*s", (int) (strlen(name) - 4), name);
-    cut_stem(stem, STEM_MAX);
+    snprintf(stem, sizeof(stem), "%.*s",
+             (int) (strlen(name) - strlen(SV_TEMPLATE_VIDEO_EXT)), name);
+    sv_template_cut_stem(stem, SV_TEMPLATE_STEM_MAX);
     *slash = '\0';
 
     /* The show's folder holds tvshow.nfo: above "Season YYYYMM". */
@@ -195,8 +169,7 @@ plan_paths(const struct plan *p, bool keep_video, struct paths *o, char *err,
     /* What only the web player uses stays out of the media servers' sight:
      * they would take a .vtt next to the video for subtitles. */
     snprintf(hidden, sizeof(hidden), "%s/.streamvault/%s", folder, stem);
-    return (keep_video ? derive(o->video, rendered, "", err, errlen)
-                       : derive(o->video, base, ".mp4", err, errlen))
+    return derive(o->video, rendered, "", err, errlen)
            && derive(o->index, o->video, ".index.json", err, errlen)
            && derive(o->thumb, base, "-thumb.jpg", err, errlen)
            && derive(o->nfo, base, ".nfo", err, errlen)

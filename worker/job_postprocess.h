@@ -13,7 +13,8 @@
  * the segments were validated and deleted) the library video itself, whose
  * sidecars and record are then made again. The video's path comes from the
  * streamer's filename template (or the global one, or SV_TEMPLATE_DEFAULT)
- * under "library/", so it never leaves the library.
+ * under "library/" (sv_template_video_path), so it never leaves the
+ * library.
  *
  * The steps' ids derive from this job's id: a re-run of this job queues
  * nothing twice; a new postprocess job of the same recording plans anew.
@@ -23,9 +24,6 @@
 #define SV_JOB_POSTPROCESS_H
 
 #include "job_types.h"
-
-/* Where the library lives under the media root. */
-#define SV_LIBRARY_DIR  "library"
 
 bool sv_job_postprocess_validate(yajl_val payload, char *err, size_t errlen);
 int sv_job_postprocess_run(yajl_val payload, const struct sv_job_run *run,

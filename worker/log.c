@@ -7,6 +7,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +20,75 @@ static struct {
     enum sv_log_level  min_level;
     char               path[PATH_MAX];    /* empty: stderr */
 } sv_log_state = { STDERR_FILENO, SV_LOG_INFO, "" };
+
+/* The recent warnings and errors: a ring any thread writes to; line number
+ * k sits in slot (k - 1) % SV_LOG_RECENT_LINES. */
+static struct {
+    pthread_mutex_t  lock;
+    bool             on;        /* set before other threads exist */
+    uint64_t         newest;    /* the newest line's number, 0 before any */
+    size_t           len[SV_LOG_RECENT_LINES];
+    char             line[SV_LOG_RECENT_LINES][SV_LOG_RECENT_LINE_MAX];
+} recent = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void
+recent_lock(void)
+{
+    pthread_mutex_lock(&recent.lock);
+}
+
+static void
+recent_unlock(void)
+{
+    pthread_mutex_unlock(&recent.lock);
+}
+
+void
+sv_log_keep_recent(void)
+{
+    if (!recent.on) {
+        /* Held across fork(): the child's copy of the lock is then never
+         * taken by a thread that does not exist there. */
+        pthread_atfork(recent_lock, recent_unlock, recent_unlock);
+        recent.on = true;
+    }
+}
+
+/* line: a whole line of at most SV_LOG_RECENT_LINE_MAX bytes, newline and
+ * all; the newline is left out. */
+static void
+keep_recent(const char *line, size_t len)
+{
+    size_t slot;
+
+    recent_lock();
+    slot = recent.newest++ % SV_LOG_RECENT_LINES;
+    memcpy(recent.line[slot], line, len - 1);
+    recent.len[slot] = len - 1;
+    recent_unlock();
+}
+
+void
+sv_log_recent(uint64_t after, struct sv_log_recent *out)
+{
+    uint64_t first = after + 1;
+
+    recent_lock();
+    /* the older ones were overwritten */
+    if (recent.newest > SV_LOG_RECENT_LINES
+        && first <= recent.newest - SV_LOG_RECENT_LINES) {
+        first = recent.newest - SV_LOG_RECENT_LINES + 1;
+    }
+    out->count = 0;
+    for (uint64_t k = first; k <= recent.newest; k++) {
+        size_t slot = (k - 1) % SV_LOG_RECENT_LINES;
+
+        memcpy(out->line[out->count], recent.line[slot], recent.len[slot]);
+        out->len[out->count++] = recent.len[slot];
+    }
+    out->last = recent.newest > after ? recent.newest : after;
+    recent_unlock();
+}
 
 void
 sv_log_set_level(enum sv_log_level level)
@@ -45,6 +116,14 @@ sv_log_fields(enum sv_log_level level, const char *msg,
      * on a full disk or pipe, and retrying would split the line. */
     while (write(sv_log_state.fd, line, len) < 0 && errno == EINTR) {
         /* retry */
+    }
+
+    if (level >= SV_LOG_WARN && recent.on) {
+        if (len > SV_LOG_RECENT_LINE_MAX) {
+            len = sv_log_format(line, SV_LOG_RECENT_LINE_MAX, &now, level, msg,
+                                (long) getpid(), fields, nfields);
+        }
+        keep_recent(line, len);
     }
 }
 

@@ -10,6 +10,7 @@
 #define SV_LOG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "log_format.h"
 
@@ -41,5 +42,31 @@ int sv_log_reopen(char *err, size_t errlen);
 
 /* Closes a log file; later lines go to stderr. */
 void sv_log_close(void);
+
+/*
+ * The recent warnings and errors, for the daemon to pass on (log_push.h):
+ * once sv_log_keep_recent() was called, every WARN and ERROR line logged is
+ * also kept in memory, the newest SV_LOG_RECENT_LINES of them, numbered
+ * from 1 in the order they were logged; a line longer than
+ * SV_LOG_RECENT_LINE_MAX is kept formatted again, cut ("truncated":true).
+ * Any thread may log; a fork() in another thread cannot leave the copy in
+ * the child locked.
+ */
+#define SV_LOG_RECENT_LINES     64
+#define SV_LOG_RECENT_LINE_MAX  2048
+
+struct sv_log_recent {
+    uint64_t  last;         /* the number of the newest line copied */
+    size_t    count;
+    size_t    len[SV_LOG_RECENT_LINES];     /* without the newline */
+    char      line[SV_LOG_RECENT_LINES][SV_LOG_RECENT_LINE_MAX];
+};
+
+/* Starts keeping them; call it before starting threads that log. */
+void sv_log_keep_recent(void);
+
+/* Copies the kept lines numbered after `after`, oldest first (none: count
+ * 0 and last = after). */
+void sv_log_recent(uint64_t after, struct sv_log_recent *out);
 
 #endif /* SV_LOG_H */

@@ -25,5 +25,6 @@ export function recordingCard(rec) {
       h('time', { datetime: rec.started_at ?? '' }, formatDate(rec.started_at)),
       h('span', {}, formatDuration(rec.duration_ms)),
       rec.bytes ? h('span', {}, formatBytes(rec.bytes)) : null,
+      rec.categories?.length ? h('span', {}, rec.categories.join(', ')) : null,
       rec.state !== 'ready' ? stateBadge(rec.state) : null));
 }

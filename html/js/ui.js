@@ -1,6 +1,8 @@
-// Shared widgets: toasts, a confirmation dialog, busy buttons.
+// Shared widgets: toasts, a confirmation dialog, busy buttons, a field
+// checked by the server as it is typed.
 
-import { h } from './dom.js';
+import { get } from './api.js';
+import { fill, h, message, throttle } from './dom.js';
 
 // A short message in the corner, read out by screen readers (the toast
 // area is a polite live region; errors are alerts).
@@ -62,4 +64,42 @@ export function shownOnce(id, label, value, hint) {
   });
   queueMicrotask(() => field.select());
   return [h('p', { class: 'hint' }, hint), h('div', { class: 'row' }, field, copy)];
+}
+
+// Checks input with the server as it is typed (at most every 300 ms; an
+// answer overtaken by a newer one is dropped): ask(value) resolves to what
+// out shows, or throws, and then its message is shown and the form cannot
+// be submitted. Returns the check, to run it on other events too.
+export function liveCheck(input, out, ask) {
+  let seq = 0;
+  const check = throttle(async () => {
+    const mine = ++seq;
+    try {
+      const shown = await ask(input.value);
+      if (mine !== seq) return;
+      input.setCustomValidity('');
+      fill(out, shown);
+    } catch (err) {
+      if (mine !== seq) return;
+      input.setCustomValidity(err.message);
+      fill(out, message(err.message, 'error'));
+    }
+  }, 300);
+  input.addEventListener('input', check);
+  return check;
+}
+
+// The path a typed file name template gives (for streamerId's newest
+// recording, or the newest at all), or why it is refused, shown below it:
+// the server renders it with the worker's own code. At once, or (a list
+// of forms) only once something is typed.
+export function templatePreview(el, streamerId, { now = true } = {}) {
+  const out = h('div', { id: `${el.id}-preview`, class: 'hint template-preview', 'aria-live': 'polite' });
+  el.setAttribute('aria-describedby', `${el.getAttribute('aria-describedby') ?? ''} ${out.id}`.trim());
+  const check = liveCheck(el, out, async (value) => {
+    const r = await get('/api/settings/template_preview', { template: value.trim(), streamer_id: streamerId });
+    return [r.sample ? 'With sample values: ' : `Recording #${r.recording_id} would be: `, h('code', {}, r.path)];
+  });
+  if (now) check();
+  return out;
 }

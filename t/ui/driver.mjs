@@ -63,9 +63,8 @@ const commands = {
     return {};
   },
 
-  // through the menu, by channel URL
-  // typed as a channel URL; the name Twitch gives it is read from the
-  // preview before Add is pressed
+  // through the menu, typed as a channel URL; the name Twitch gives it is
+  // read from the preview before Add is pressed
   async add_streamer({ login, timeout }) {
     await nav('Streamers');
     await page.getByLabel('Twitch login or channel URL').fill(`https://www.twitch.tv/${login}`);
@@ -129,6 +128,28 @@ const commands = {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize(DESKTOP);
     return { files };
+  },
+
+  // a template typed on the settings page: the path its preview shows
+  // once it shows the marker (the preview follows the typing)
+  async template_preview({ template, marker, timeout }) {
+    await nav('Settings');
+    await page.locator('#set-storage-filename_template').fill(template);
+    const path = page.locator('#set-storage-filename_template-preview code', { hasText: marker });
+    await path.waitFor({ timeout: timeout * 1000 });
+    return { path: await path.textContent() };
+  },
+
+  // the library filtered by a category chosen from its select: the
+  // recordings it then shows
+  async library_category({ category, timeout }) {
+    await nav('Library');
+    const option = page.locator('#f-category option', { hasText: category });
+    await option.waitFor({ state: 'attached', timeout: timeout * 1000 });
+    await page.locator('#f-category').selectOption(await option.getAttribute('value'));
+    await page.waitForURL(/[?&]category=/, { timeout: timeout * 1000 });
+    await page.locator('li.rec-card').first().waitFor({ timeout: timeout * 1000 });
+    return { ids: await page.locator('li.rec-card').evaluateAll((els) => els.map((e) => Number(e.dataset.id))) };
   },
 
   async goto_page({ name, heading }) {

@@ -87,6 +87,58 @@ hostile(const char *what, const char *tmpl, const char *title,
     }
 }
 
+/* Where the worker puts a video: under library/, the stem cut so that
+ * every sidecar's name fits. */
+static void
+video_paths(const char *long_title, const char *cjk)
+{
+    struct sv_template_values v = alice;
+    char                      err[128] = "", out[SV_PATH_REL_MAX + 1];
+    const char               *name;
+
+    tap_ok(sv_template_video_path(NULL, &alice, out, err, sizeof(err)),
+           "the default template gives a video path (%s)", err);
+    tap_is_str(out, "library/alice/Season 202611/alice - S202611E03 - "
+               "Speedrun any%.mp4", "  under library/");
+    tap_ok(!sv_template_video_path("{x}", &alice, out, err, sizeof(err))
+           && strcmp(err, "unknown placeholder {x} at byte 0") == 0,
+           "errors name the byte of the template, not of library/ (%s)",
+           err);
+    tap_ok(sv_template_video_path("a/b/c/d/e/f/g/h/{title}", &alice, out,
+                                  err, sizeof(err))
+           && strcmp(out, "library/a/b/c/d/e/f/g/h/Speedrun any%.mp4") == 0,
+           "eight '/' are allowed under library/ too (%s)", out);
+
+    v.title = long_title;
+    sv_template_video_path("{title}", &v, out, err, sizeof(err));
+    name = strrchr(out, '/') + 1;
+    tap_ok(safe(out) && strlen(name) == SV_TEMPLATE_STEM_MAX + 4,
+           "a long name's stem is cut to %zu bytes for the sidecars",
+           (size_t) SV_TEMPLATE_STEM_MAX);
+    v.title = cjk;
+    sv_template_video_path("{title}", &v, out, err, sizeof(err));
+    name = strrchr(out, '/') + 1;
+    tap_ok(safe(out) && strlen(name) == 1 + 76 * 3 + 4,
+           "  at a character (%zu bytes)", strlen(name));
+
+    char stem[300];
+
+    memcpy(stem, "CON", 3);
+    memset(stem + 3, ' ', 240);
+    strcpy(stem + 243, "x");
+    sv_template_cut_stem(stem, SV_TEMPLATE_STEM_MAX);
+    tap_is_str(stem, "_ON", "a stem cut to a device name is renamed");
+
+    tap_ok(sv_template_when(&v, "2026-11-21", "090507") && v.year == 2026
+           && v.month == 11 && v.day == 21 && v.hour == 9 && v.minute == 5
+           && v.second == 7, "date and time are read");
+    tap_ok(!sv_template_when(&v, "2026-1-21", "090507")
+           && !sv_template_when(&v, "2026-11-21", "0905")
+           && !sv_template_when(&v, "2026-11-2x", "090507")
+           && !sv_template_when(&v, "2026-11-21", "-90507"),
+           "and anything else is refused");
+}
+
 int
 main(void)
 {
@@ -163,5 +215,7 @@ main(void)
                        ".mp4", out, err, sizeof(err));
     tap_ok(strlen(out) <= SV_PATH_REL_MAX, "the whole path is bounded "
            "(%zu bytes)", strlen(out));
+
+    video_paths(long_title, cjk);
     return tap_done();
 }

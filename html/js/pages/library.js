@@ -1,5 +1,5 @@
 // The library: recordings as a grid of thumbnails, filtered by streamer,
-// date and title; the filters live in the page's URL.
+// date, state, title and category; the filters live in the page's URL.
 
 import { get } from '../api.js';
 import { recordingCard } from '../cards.js';
@@ -15,6 +15,7 @@ export async function render(main, _params, search) {
     to: search.get('to') ?? '',
     q: search.get('q') ?? '',
     state: search.get('state') ?? '',
+    category: search.get('category') ?? '',
   };
   const streamerSelect = h('select', { id: 'f-streamer', name: 'streamer_id' },
     h('option', { value: '' }, 'All streamers'));
@@ -24,18 +25,24 @@ export async function render(main, _params, search) {
   const state = h('select', { id: 'f-state', name: 'state' },
     ['', 'ready', 'recording', 'processing', 'failed'].map((s) =>
       h('option', { value: s, selected: s === f.state }, s || 'Any state')));
+  // the one in the URL is offered before the list has come (or if it is not
+  // in the list)
+  const category = h('select', { id: 'f-category', name: 'category' },
+    h('option', { value: '' }, 'Any category'),
+    f.category ? h('option', { value: f.category, selected: true }, f.category) : null);
   const form = h('form', { class: 'filters card', role: 'search', 'aria-label': 'Filter recordings' },
     h('div', {}, h('label', { for: 'f-q' }, 'Title'), q),
     h('div', {}, h('label', { for: 'f-streamer' }, 'Streamer'), streamerSelect),
     h('div', {}, h('label', { for: 'f-from' }, 'From'), from),
     h('div', {}, h('label', { for: 'f-to' }, 'Until'), to),
-    h('div', {}, h('label', { for: 'f-state' }, 'State'), state));
+    h('div', {}, h('label', { for: 'f-state' }, 'State'), state),
+    h('div', {}, h('label', { for: 'f-category' }, 'Category'), category));
 
   // the filters go into the URL (for back, reload and links) and the grid
   // reloads in place, so typing goes on undisturbed
   const apply = () => {
     const p = new URLSearchParams();
-    for (const el of [q, streamerSelect, from, to, state]) {
+    for (const el of [q, streamerSelect, from, to, state, category]) {
       f[el.name] = el.value;
       if (el.value) p.set(el.name, el.value);
     }
@@ -47,7 +54,7 @@ export async function render(main, _params, search) {
     e.preventDefault();
     apply();
   });
-  for (const el of [streamerSelect, from, to, state]) el.addEventListener('change', apply);
+  for (const el of [streamerSelect, from, to, state, category]) el.addEventListener('change', apply);
   q.addEventListener('input', throttle(apply, 400));
 
   const grid = h('ul', { class: 'rec-grid', id: 'library-grid', 'aria-label': 'Recordings' });
@@ -68,7 +75,8 @@ export async function render(main, _params, search) {
     if (reset) offset = 0;
     const seq = ++loadSeq;
     const page = await get('/api/recordings', {
-      streamer_id: f.streamer_id, from: f.from, to: toParam(), q: f.q, state: f.state, limit: PAGE, offset });
+      streamer_id: f.streamer_id, from: f.from, to: toParam(), q: f.q, state: f.state, category: f.category,
+      limit: PAGE, offset });
     if (seq !== loadSeq) return;     // a newer request is under way
     if (reset) grid.replaceChildren();
     grid.append(...page.items.map(recordingCard));
@@ -84,11 +92,20 @@ export async function render(main, _params, search) {
   const unsubscribe = [events.on('recording', refresh), events.on('reset', refresh)];
 
   fill(main, h('h1', {}, 'Library'), form, status, grid, h('div', { class: 'actions center' }, more));
-  const [streamers] = await Promise.all([
+  const [streamers, categories] = await Promise.all([
     get('/api/streamers', { limit: 200 }),
+    get('/api/recordings/categories', { limit: 200 }),
     loadPage(true).catch((err) => fill(status, message(err.message, 'error'))),
   ]);
   streamerSelect.append(...streamers.items.map((s) =>
     h('option', { value: s.id, selected: String(s.id) === f.streamer_id }, streamerName(s))));
+  // the API matches categories in any case: the one from the URL is not
+  // offered twice
+  const chosen = f.category.toLowerCase();
+  for (const c of categories.items) {
+    const label = `${c.name} (${c.count})`;
+    if (chosen && c.name.toLowerCase() === chosen) category.options[1].textContent = label;
+    else category.append(h('option', { value: c.name }, label));
+  }
   return () => unsubscribe.forEach((off) => off());
 }

@@ -3,9 +3,9 @@
 // the parser's explanation), the list with each schedule's next run.
 
 import { del, get, patch, post } from '../api.js';
-import { fill, formatDate, formatDuration, h, message, streamerName, table, throttle } from '../dom.js';
+import { fill, formatDate, formatDuration, h, message, streamerName, table } from '../dom.js';
 import { isAdmin } from '../session.js';
-import { busy, confirmAction, toast } from '../ui.js';
+import { busy, confirmAction, liveCheck, toast } from '../ui.js';
 
 function addForm(streamers, onAdded) {
   const name = h('input', { id: 'sch-name', required: true, maxlength: 200 });
@@ -24,26 +24,12 @@ function addForm(streamers, onAdded) {
   const check = h('div', { id: 'sch-cron-check', 'aria-live': 'polite' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Add schedule');
 
-  let checkSeq = 0;
-  const preview = throttle(async () => {
-    const seq = ++checkSeq;
-    if (!cron.value.trim()) {
-      fill(check);
-      return;
-    }
-    try {
-      const r = await get('/api/schedules/preview', { cron: cron.value, timezone: zone.value });
-      if (seq !== checkSeq) return;
-      cron.setCustomValidity('');
-      fill(check, h('p', { class: 'hint' }, 'Next runs:'),
-        h('ol', { class: 'next-runs' }, r.runs.map((run) => h('li', {}, h('time', { datetime: run.utc }, run.at)))));
-    } catch (err) {
-      if (seq !== checkSeq) return;
-      cron.setCustomValidity(err.message);
-      fill(check, message(err.message, 'error'));
-    }
-  }, 300);
-  cron.addEventListener('input', preview);
+  const preview = liveCheck(cron, check, async (value) => {
+    if (!value.trim()) return null;
+    const r = await get('/api/schedules/preview', { cron: value, timezone: zone.value });
+    return [h('p', { class: 'hint' }, 'Next runs:'),
+      h('ol', { class: 'next-runs' }, r.runs.map((run) => h('li', {}, h('time', { datetime: run.utc }, run.at))))];
+  });
   zone.addEventListener('change', preview);
 
   const form = h('form', { class: 'card settings-grid', 'aria-labelledby': 'sch-add-title' },

@@ -1,12 +1,14 @@
-// Settings (admins): the Twitch app, the public URL, the storage template,
-// the global retention policy and recording defaults. Secrets are
-// write-only: the form shows whether they are set, and sends them only
-// when typed.
+// Settings (admins): the Twitch app, the public URL, the storage template
+// (its path previewed as it is typed, by the code the worker names files
+// with: GET /api/settings/template_preview), the global retention policy
+// and recording defaults, the proxy among them. Secrets are write-only:
+// the form shows whether they are set, and sends them only when typed; the
+// proxy's user and password come back as ***, which the server keeps.
 
 import { get, put } from '../api.js';
 import { fill, h, message } from '../dom.js';
 import { isAdmin } from '../session.js';
-import { busy, toast } from '../ui.js';
+import { busy, templatePreview, toast } from '../ui.js';
 
 const GIB = 2 ** 30;
 
@@ -24,7 +26,7 @@ const FIELDS = [
   ]],
   ['Storage', [
     ['storage.filename_template', 'File name template', 'text',
-     'Where recordings go under library/, without the extension. Empty: {streamer}/Season {season}/{streamer} - S{season}E{episode} - {title}. Placeholders: {streamer} {title} {id} {date} {time} {season} {episode}; a streamer\'s own template wins.'],
+     'Where recordings go under library/, without the extension. Empty: {streamer}/Season {season}/{streamer} - S{season}E{episode} - {title}. Placeholders: {streamer} {title} {id} {date} {time} {season} {episode}; a streamer\'s own template wins. Below: the path it gives the newest recording.'],
   ]],
   ['Retention (empty or 0: no limit; a streamer\'s own policy wins)', [
     ['retention.max_age_days', 'Keep days', 'number'],
@@ -34,8 +36,12 @@ const FIELDS = [
   ['Recording', [
     ['recording.quality', 'Quality', 'text', 'best, worst, 720p60, … or a list tried in order (a streamer\'s own wins).'],
     ['recording.rollover_hours', 'Start a new part after (hours)', 'number'],
+    ['recording.proxy_url', 'Proxy', 'url',
+     'http://, https://, socks5:// or socks5h://, with user:password@ if it needs them (shown as ***). Twitch and HLS recordings go through it unless their streamer has a proxy of its own; RTMP, RTSP, SRT and other streams connect directly.'],
   ]],
 ];
+
+const TEMPLATE = 'storage.filename_template';
 
 function input(key, kind, value) {
   const id = `set-${key.replace(/\W/g, '-')}`;
@@ -65,7 +71,8 @@ export async function render(main) {
         const el = input(key, kind, current[key]);
         inputs.push({ key, kind, el, initial: el.value });
         if (hint) el.setAttribute('aria-describedby', `${el.id}-hint`);
-        return [h('label', { for: el.id }, label), el, hint ? h('p', { class: 'hint', id: `${el.id}-hint` }, hint) : null];
+        return [h('label', { for: el.id }, label), el, hint ? h('p', { class: 'hint', id: `${el.id}-hint` }, hint) : null,
+                key === TEMPLATE ? templatePreview(el) : null];
       }))),
     status, h('div', { class: 'actions' }, save));
 
@@ -97,6 +104,5 @@ export async function render(main) {
     fill(status, message('Saved.'));
   });
 
-  fill(main, h('h1', {}, 'Settings'), form,
-    h('p', { class: 'hint' }, 'Proxies are set per streamer (Streamers → Settings → Proxy URL).'));
+  fill(main, h('h1', {}, 'Settings'), form);
 }

@@ -1,11 +1,27 @@
 // The system: versions, workers and their heartbeats, the media disk, the
-// queue, and the Twitch service with its EventSub subscriptions.
+// queue, the workers' recent warnings and errors, and the Twitch service
+// with its EventSub subscriptions.
 
 import { get, post } from '../api.js';
-import { fill, formatBytes, formatDate, h, message, panel, streamerName, table } from '../dom.js';
+import { fill, formatBytes, formatDate, h, message, panel, streamerName, table, timeEl } from '../dom.js';
 import * as events from '../events.js';
 import { isAdmin } from '../session.js';
 import { busy, toast } from '../ui.js';
+
+// A worker's log line: {"worker", "ts", "level", "msg", "pid", <fields>}.
+// Any JSON object in Redis reaches this page, so every member is shown as
+// text and none is trusted to be what it should.
+const LOG_KEYS = new Set(['worker', 'ts', 'level', 'msg', 'pid']);
+
+const asText = (v) => (v === undefined || v === null ? '' : typeof v === 'string' ? v : JSON.stringify(v));
+
+function logRow(line) {
+  const level = asText(line.level);
+  const fields = Object.entries(line).filter(([k]) => !LOG_KEYS.has(k)).map(([k, v]) => `${k}=${asText(v)}`);
+  return [typeof line.ts === 'string' && !Number.isNaN(Date.parse(line.ts)) ? timeEl(line.ts) : asText(line.ts),
+          h('span', { class: ['warn', 'error'].includes(level) ? `badge level-${level}` : 'badge' }, level),
+          asText(line.worker), asText(line.msg), h('span', { class: 'log-fields' }, fields.join(' '))];
+}
 
 function facts(caption, pairs) {
   return h('dl', { class: 'counts', 'aria-label': caption },
@@ -14,6 +30,7 @@ function facts(caption, pairs) {
 
 export async function render(main) {
   const body = h('div', { class: 'dash-grid' });
+  const logs = h('div');
   const subs = h('div');
 
   async function load() {
@@ -39,6 +56,11 @@ export async function render(main) {
         ? table('Workers', ['Worker', 'Version', 'Started', 'Last heartbeat'],
           st.workers.map((w) => [w.worker_id, w.version, formatDate(w.started_at), formatDate(w.beat_at)]))
         : message('No worker reports a heartbeat.', 'error')));
+    fill(logs, h('h2', {}, 'Recent warnings and errors'),
+      (st.logs ?? []).length
+        ? table('Recent warnings and errors, newest first', ['Time', 'Level', 'Worker', 'Message', 'Details'],
+          st.logs.map(logRow))
+        : message('None.'));
     if (isAdmin()) await loadSubs();
   }
 
@@ -63,7 +85,7 @@ export async function render(main) {
   const reload = () => load().then(() => fill(errors), (err) => fill(errors, message(err.message, 'error')));
   const unsubscribe = [events.on('reset', reload)];
   const timer = setInterval(reload, 15000);
-  fill(main, h('h1', {}, 'System'), errors, body, subs);
+  fill(main, h('h1', {}, 'System'), errors, body, logs, subs);
   await reload();
   return () => {
     clearInterval(timer);

@@ -8,7 +8,7 @@ import { del, get, patch, post } from '../api.js';
 import { fill, formatBytes, h, message, streamerName, throttle } from '../dom.js';
 import * as events from '../events.js';
 import { isAdmin } from '../session.js';
-import { busy, confirmAction, toast } from '../ui.js';
+import { busy, confirmAction, templatePreview, toast } from '../ui.js';
 
 const PAGE = 200;
 
@@ -194,6 +194,7 @@ export async function render(main) {
       field(`${pre}-quality`, 'Quality', inputs.quality, 'best, worst, 720p60, … or a list tried in order'),
       field(`${pre}-template`, 'File name template', inputs.filename_template,
             'Empty: the global template. Placeholders: {streamer} {title} {id} {date} {time} {season} {episode}'),
+      templatePreview(inputs.filename_template, s.id, { now: false }),
       field(`${pre}-proxy`, 'Proxy URL', inputs.proxy_url),
       h('fieldset', {}, h('legend', {}, 'Retention (empty: the global policy, 0: no limit)'),
         field(`${pre}-age`, 'Keep days', inputs.max_age_days),
