@@ -53,6 +53,8 @@ enum sv_route_kind {
                                answer's files signed for its share (same) */
     SV_ROUTE_EVENTS,        /* once the call allows it, the Server-Sent
                                Events stream (ngx_http_streamvault_events.c) */
+    SV_ROUTE_STREAMER,      /* body.filename_template is checked by the code
+                               that renders it (ngx_http_streamvault_template.c) */
     SV_ROUTE_TEMPLATE,      /* the template checked, and the path the worker
                                would write added to the answer
                                (ngx_http_streamvault_template.c) */

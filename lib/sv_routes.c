@@ -59,7 +59,7 @@ const struct sv_route  sv_routes[] = {
     /* streamers */
     { SV_GET,    "/api/streamers",          SV_ROUTE_SQL,     "streamers_list",
       SV_ROLE_VIEWER, 0, 200, "List streamers (filters: enabled, platform, live, q)" },
-    { SV_POST,   "/api/streamers",          SV_ROUTE_SQL,     "streamers_create",
+    { SV_POST,   "/api/streamers",          SV_ROUTE_STREAMER, "streamers_create",
       SV_ROLE_ADMIN, 16 * KB, 201, "Add a streamer" },
     { SV_POST,   "/api/streamers/bulk",     SV_ROUTE_SQL,     "streamers_bulk",
       SV_ROLE_ADMIN, 64 * KB, 200, "Enable or disable many streamers" },
@@ -67,7 +67,7 @@ const struct sv_route  sv_routes[] = {
       SV_ROLE_VIEWER, 0, 200, "One streamer" },
     { SV_GET,    "/api/streamers/{id:int}/media", SV_ROUTE_MEDIA_URLS, "streamers_media",
       SV_ROLE_VIEWER, 0, 200, "Signed URLs of the streamer's show artwork" },
-    { SV_PATCH,  "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_update",
+    { SV_PATCH,  "/api/streamers/{id:int}", SV_ROUTE_STREAMER, "streamers_update",
       SV_ROLE_ADMIN, 16 * KB, 200, "Change a streamer's settings" },
     { SV_DELETE, "/api/streamers/{id:int}", SV_ROUTE_SQL,     "streamers_delete",
       SV_ROLE_ADMIN, 0, 200, "Remove a streamer" },

@@ -282,6 +282,10 @@ ngx_http_streamvault_start(ngx_http_streamvault_ctx_t *ctx)
         rc = ngx_http_streamvault_events(ctx);
         break;
 
+    case SV_ROUTE_STREAMER:
+        rc = ngx_http_streamvault_streamer_template(ctx);
+        break;
+
     case SV_ROUTE_TEMPLATE:
         rc = ngx_http_streamvault_template_preview(ctx);
         break;

@@ -214,6 +214,10 @@ ngx_int_t ngx_http_streamvault_template_preview(
     ngx_http_streamvault_ctx_t *ctx);
 ngx_int_t ngx_http_streamvault_template_check(const char *name,
     const char *tmpl, u_char *message, size_t size);
+ngx_int_t ngx_http_streamvault_template_members(yajl_val object,
+    const char *key, u_char *message, size_t size);
+ngx_int_t ngx_http_streamvault_streamer_template(
+    ngx_http_streamvault_ctx_t *ctx);
 
 
 #endif /* _NGX_HTTP_STREAMVAULT_API_H_INCLUDED_ */

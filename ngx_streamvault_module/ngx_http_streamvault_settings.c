@@ -53,22 +53,13 @@ ngx_http_streamvault_settings(ngx_http_streamvault_ctx_t *ctx)
 
     body = ngx_http_streamvault_json_tree(r, &ctx->body);
 
-    /* every copy of the template: PostgreSQL keeps the last */
-
-    for (i = 0; body && i < body->u.object.len; i++) {
-        value = body->u.object.values[i];
-
-        if (YAJL_IS_STRING(value)
-            && ngx_strcmp(body->u.object.keys[i],
-                          NGX_HTTP_STREAMVAULT_SETTING_TEMPLATE) == 0
-            && ngx_http_streamvault_template_check(
-                   NGX_HTTP_STREAMVAULT_SETTING_TEMPLATE,
-                   YAJL_GET_STRING(value), message, sizeof(message))
-               != NGX_OK)
-        {
-            return ngx_http_streamvault_send_error(r, 422, "invalid",
-                                                   (char *) message);
-        }
+    if (ngx_http_streamvault_template_members(body,
+                                   NGX_HTTP_STREAMVAULT_SETTING_TEMPLATE,
+                                   message, sizeof(message))
+        != NGX_OK)
+    {
+        return ngx_http_streamvault_send_error(r, 422, "invalid",
+                                               (char *) message);
     }
 
     n = 0;

@@ -15,7 +15,8 @@
  *    "path": "library/alice/Season 202611/alice - S202611E03 - x.mp4"}
  *
  * PUT /api/settings checks storage.filename_template the same way
- * (ngx_http_streamvault_settings.c).
+ * (ngx_http_streamvault_settings.c), and a streamer's filename_template
+ * is checked before it is saved (ngx_http_streamvault_streamer_template()).
  */
 
 
@@ -85,6 +86,67 @@ ngx_http_streamvault_template_check(const char *name, const char *tmpl,
     *ngx_snprintf(message, size - 1, "%s: %s", name, err) = '\0';
 
     return NGX_DECLINED;
+}
+
+
+/*
+ * POST /api/streamers, PATCH /api/streamers/{id}: a streamer's own
+ * template is judged as the global one is, so none is saved that
+ * post-processing would refuse.
+ */
+
+ngx_int_t
+ngx_http_streamvault_streamer_template(ngx_http_streamvault_ctx_t *ctx)
+{
+    ngx_http_request_t  *r;
+    u_char               message[NGX_HTTP_STREAMVAULT_TEMPLATE_ERR];
+
+    r = ctx->request;
+
+    if (ngx_http_streamvault_template_members(
+            ngx_http_streamvault_json_tree(r, &ctx->body), "filename_template",
+            message, sizeof(message))
+        != NGX_OK)
+    {
+        return ngx_http_streamvault_send_error(r, 422, "invalid",
+                                               (char *) message);
+    }
+
+    return ngx_http_streamvault_call(ctx,
+                  ngx_http_streamvault_statement(ctx->route->function),
+                  &ctx->body, NULL, ngx_http_streamvault_reply);
+}
+
+
+/*
+ * Every string member key of object (NULL: none) judged as a template:
+ * each copy, since PostgreSQL keeps the last of a repeated key.  NGX_OK,
+ * or NGX_DECLINED with the first refusal in message.
+ */
+
+ngx_int_t
+ngx_http_streamvault_template_members(yajl_val object, const char *key,
+    u_char *message, size_t size)
+{
+    size_t    i;
+    yajl_val  value;
+
+    for (i = 0; YAJL_IS_OBJECT(object) && i < object->u.object.len; i++) {
+        value = object->u.object.values[i];
+
+        if (YAJL_IS_STRING(value)
+            && YAJL_GET_STRING(value)[0] != '\0'
+            && ngx_strcmp(object->u.object.keys[i], key) == 0
+            && ngx_http_streamvault_template_check(key,
+                                                   YAJL_GET_STRING(value),
+                                                   message, size)
+               != NGX_OK)
+        {
+            return NGX_DECLINED;
+        }
+    }
+
+    return NGX_OK;
 }
 
 

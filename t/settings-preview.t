@@ -265,4 +265,24 @@ like($through, qr{^GET http://media\.invalid/live/index\.m3u8 HTTP/1\.1 Basic \Q
 is(scalar(() = $through =~ m{^GET http://media\.invalid/live/seg\d\.ts \S+ Basic \Q$basic\E$}mg), 4,
    '  and the four segments');
 
+# A streamer's own template is judged by the same code before it is saved
+# (every copy of the key: PostgreSQL keeps the last).
+my $own = sub { api($_[0], $_[1], as => $admin, json => $_[2]) };
+my $bad = $own->('POST', '/api/streamers', { platform => 'url', login => 'tmplcheck',
+                                             source_url => 'http://127.0.0.1:9/x.m3u8',
+                                             filename_template => '{login}/x' });
+is($bad->{status}, 422, "a streamer's template with an unknown placeholder is refused") or diag $bad->{content};
+like($bad->{json}{error}{message}, qr/^filename_template: unknown placeholder \{login\}/, '  saying which');
+my $good = $own->('POST', '/api/streamers', { platform => 'url', login => 'tmplcheck',
+                                              source_url => 'http://127.0.0.1:9/x.m3u8',
+                                              filename_template => '{streamer}/{date} {title}' });
+is($good->{status}, 201, '  a good one is saved') or diag $good->{content};
+is($own->('PATCH', "/api/streamers/$good->{json}{id}", { filename_template => '{streamer}/{oops' })->{status}, 422,
+   '  a change to a broken one is refused');
+is(api('PATCH', "/api/streamers/$good->{json}{id}", as => $admin,
+       body => '{"filename_template":"{streamer}","filename_template":"{nope}"}',
+       headers => { 'Content-Type' => 'application/json' })->{status}, 422, '  also as the last copy of the key');
+is(sql("SELECT filename_template FROM streamers WHERE id = $good->{json}{id}"), '{streamer}/{date} {title}',
+   '  and the saved one stays');
+
 done_testing;
