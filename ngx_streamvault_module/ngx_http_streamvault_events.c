@@ -700,8 +700,8 @@ ngx_http_streamvault_events_tick(ngx_event_t *tev)
 void
 ngx_http_streamvault_events_message(u_char *data, size_t len)
 {
-    size_t                          n;
-    uint64_t                        seq, newest;
+    size_t                              n;
+    uint64_t                            seq, newest;
     ngx_http_streamvault_events_hub_t  *ev;
 
     ev = ngx_http_streamvault_events_hub;
