@@ -21,6 +21,7 @@ use warnings;
 use utf8;
 use lib 't/lib';
 use Test::More;
+use JSON::PP ();
 use Encode qw(decode_utf8 encode_utf8);
 use File::Path qw(make_path);
 use IO::Socket::INET;
@@ -209,6 +210,31 @@ is(claim_proxy(streamer_id => $plain), 'none', 'claim: none once the setting is 
 is(api('GET', '/api/settings', as => $admin)->{json}{'recording.proxy_url'}, undef, '  GET shows it reset');
 put_settings({ 'recording.proxy_url' => "http://user:s%40cret\@127.0.0.1:$port" });
 
+# The recording defaults: a part's length for every worker, the quality of
+# streamers added without one.
+my $claim_of = sub {
+    my $rec = sql("INSERT INTO recordings (state, streamer_id) VALUES ('pending', $plain) RETURNING id");
+    my $c = sql("SELECT recorder.claim($rec, 'claim-test', 300)");
+    sql("UPDATE recordings SET state = 'failed' WHERE id = $rec");
+    return JSON::PP::decode_json($c);
+};
+ok(!exists $claim_of->()->{rollover_s}, 'claim: no rollover_s while recording.rollover_hours is not set');
+is(put_settings({ 'recording.rollover_hours' => 2 })->{status}, 200, 'recording.rollover_hours set to 2');
+is($claim_of->()->{rollover_s}, 7200, 'claim: rollover_s 7200');
+put_settings({ 'recording.rollover_hours' => undef });
+ok(!exists $claim_of->()->{rollover_s}, '  gone once it is reset');
+is(put_settings({ 'recording.quality' => '720p60,best' })->{status}, 200, 'recording.quality set');
+my $q = api('POST', '/api/streamers', as => $admin,
+            json => { platform => 'url', login => 'qdefault', source_url => 'http://q.invalid/a.m3u8' });
+is($q->{json}{quality}, '720p60,best', 'a streamer added without a quality gets it') or diag $q->{content};
+$q = api('POST', '/api/streamers', as => $admin,
+         json => { platform => 'url', login => 'qown', source_url => 'http://q.invalid/b.m3u8', quality => 'worst' });
+is($q->{json}{quality}, 'worst', '  one added with its own keeps that');
+put_settings({ 'recording.quality' => undef });
+$q = api('POST', '/api/streamers', as => $admin,
+         json => { platform => 'url', login => 'qbest', source_url => 'http://q.invalid/c.m3u8' });
+is($q->{json}{quality}, 'best', '  and without the setting: best');
+
 # --- the previewed path is the worker's ------------------------------------------------
 
 my $tmpl = '{streamer}/{date} {time} #{id}/{streamer} - S{season}E{episode} - {title}';
@@ -267,17 +293,17 @@ is(scalar(() = $through =~ m{^GET http://media\.invalid/live/seg\d\.ts \S+ Basic
 
 # A streamer's own template is judged by the same code before it is saved
 # (every copy of the key: PostgreSQL keeps the last).
-my $own = sub { api($_[0], $_[1], as => $admin, json => $_[2]) };
-my $bad = $own->('POST', '/api/streamers', { platform => 'url', login => 'tmplcheck',
+my $save = sub { api($_[0], $_[1], as => $admin, json => $_[2]) };
+my $bad = $save->('POST', '/api/streamers', { platform => 'url', login => 'tmplcheck',
                                              source_url => 'http://127.0.0.1:9/x.m3u8',
                                              filename_template => '{login}/x' });
 is($bad->{status}, 422, "a streamer's template with an unknown placeholder is refused") or diag $bad->{content};
 like($bad->{json}{error}{message}, qr/^filename_template: unknown placeholder \{login\}/, '  saying which');
-my $good = $own->('POST', '/api/streamers', { platform => 'url', login => 'tmplcheck',
+my $good = $save->('POST', '/api/streamers', { platform => 'url', login => 'tmplcheck',
                                               source_url => 'http://127.0.0.1:9/x.m3u8',
                                               filename_template => '{streamer}/{date} {title}' });
 is($good->{status}, 201, '  a good one is saved') or diag $good->{content};
-is($own->('PATCH', "/api/streamers/$good->{json}{id}", { filename_template => '{streamer}/{oops' })->{status}, 422,
+is($save->('PATCH', "/api/streamers/$good->{json}{id}", { filename_template => '{streamer}/{oops' })->{status}, 422,
    '  a change to a broken one is refused');
 is(api('PATCH', "/api/streamers/$good->{json}{id}", as => $admin,
        body => '{"filename_template":"{streamer}","filename_template":"{nope}"}',

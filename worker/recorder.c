@@ -363,9 +363,12 @@ begin(struct sv_recorder *rc, const struct sv_rec_claim *c,
     r->reported_ms = sv_monotonic_ms();
     *out = r;
 
-    /* Parts roll over at rollover_seconds of media, counted from the
+    /* Parts roll over at rollover_seconds of media (the setting
+     * recording.rollover_hours, else the worker's own), counted from the
      * part's start (a resumed part has some already). */
-    roll_s = (double) cfg->rollover_seconds - (double) c->media_ms / 1000.0;
+    roll_s = (double) (c->rollover_s > 0 ? c->rollover_s
+                                         : (long long) cfg->rollover_seconds)
+             - (double) c->media_ms / 1000.0;
     if (roll_s < 1) {
         roll_s = 1;
     }

@@ -99,6 +99,7 @@ sv_recdb_claim(PGconn *pg, long long id, const char *worker_id,
     c->duration_left_s = sv_tree_double(tree, "duration_left_s", -1);
     c->bytes = sv_tree_integer(tree, "bytes", 0);
     c->media_ms = sv_tree_integer(tree, "media_ms", 0);
+    c->rollover_s = sv_tree_integer(tree, "rollover_s", 0);
     c->resume = sv_tree_member(tree, "resume", yajl_t_true) != NULL;
     c->chat = sv_tree_member(tree, "chat", yajl_t_true) != NULL;
     c->started_at_ms = sv_tree_integer(tree, "started_at_ms", 0);

@@ -22,6 +22,7 @@ struct sv_rec_claim {
     char        source_url[2049];       /* "" for Twitch */
     double      duration_left_s;        /* -1: no limit */
     long long   bytes, media_ms;        /* recorded before (a resume) */
+    long long   rollover_s;             /* the setting; 0: the worker's */
     bool        resume;
     bool        chat;                   /* archive the channel's chat */
     long long   started_at_ms;          /* wall clock, the chat's zero */

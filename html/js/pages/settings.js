@@ -34,8 +34,10 @@ const FIELDS = [
     ['retention.max_bytes', 'Keep GiB per streamer', 'gib'],
   ]],
   ['Recording', [
-    ['recording.quality', 'Quality', 'text', 'best, worst, 720p60, … or a list tried in order (a streamer\'s own wins).'],
-    ['recording.rollover_hours', 'Start a new part after (hours)', 'number'],
+    ['recording.quality', 'Quality of new streamers', 'text',
+     'best, worst, 720p60, … or a list tried in order: what a streamer added without one gets (each keeps its own).'],
+    ['recording.rollover_hours', 'Start a new part after (hours)', 'number',
+     'For every worker; empty: each worker\'s recording_rollover_seconds.'],
     ['recording.proxy_url', 'Proxy', 'url',
      'http://, https://, socks5:// or socks5h://, with user:password@ if it needs them (shown as ***). Twitch and HLS recordings go through it unless their streamer has a proxy of its own; RTMP, RTSP, SRT and other streams connect directly.'],
   ]],
