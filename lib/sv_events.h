@@ -20,6 +20,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The channel, and the counter its publishers number events with. */
+#define SV_EVENTS_CHANNEL       "streamvault:events"
+#define SV_EVENTS_SEQ_KEY       "streamvault:events:seq"
+
 #define SV_EVENTS_MESSAGE_MAX   (64u * 1024)
 #define SV_EVENTS_FRAME_MAX     (SV_EVENTS_MESSAGE_MAX + 32)
 

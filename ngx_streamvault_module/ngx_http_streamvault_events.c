@@ -38,7 +38,6 @@
 #include "ngx_http_streamvault_api.h"
 
 
-#define NGX_HTTP_STREAMVAULT_EVENTS_CHANNEL     "streamvault:events"
 #define NGX_HTTP_STREAMVAULT_EVENTS_BUFSIZE     4096
 #define NGX_HTTP_STREAMVAULT_EVENTS_RING        1024
 #define NGX_HTTP_STREAMVAULT_EVENTS_RING_BYTES  (1024 * 1024)
@@ -81,6 +80,9 @@ typedef struct {
 } ngx_http_streamvault_events_hub_t;
 
 
+static ngx_uint_t ngx_http_streamvault_events_running(void);
+static ngx_int_t ngx_http_streamvault_events_unavailable(
+    ngx_http_request_t *r);
 static void ngx_http_streamvault_events_open(ngx_http_streamvault_ctx_t *ctx,
     PGresult *res);
 static ngx_int_t ngx_http_streamvault_events_last_id(ngx_http_request_t *r,
@@ -178,19 +180,31 @@ ngx_http_streamvault_events_exit_process(void)
 }
 
 
+static ngx_uint_t
+ngx_http_streamvault_events_running(void)
+{
+    return ngx_http_streamvault_events_hub
+           && !ngx_http_streamvault_events_hub->stopping;
+}
+
+
+static ngx_int_t
+ngx_http_streamvault_events_unavailable(ngx_http_request_t *r)
+{
+    return ngx_http_streamvault_send_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                                           "unavailable",
+                                           "the event stream is not running "
+                                           "in this worker");
+}
+
+
 /* the route's step: its SQL function says whether the caller may listen */
 
 ngx_int_t
 ngx_http_streamvault_events(ngx_http_streamvault_ctx_t *ctx)
 {
-    if (ngx_http_streamvault_events_hub == NULL
-        || ngx_http_streamvault_events_hub->stopping)
-    {
-        return ngx_http_streamvault_send_error(ctx->request,
-                                               NGX_HTTP_SERVICE_UNAVAILABLE,
-                                               "unavailable",
-                                               "the event stream is not "
-                                               "running in this worker");
+    if (!ngx_http_streamvault_events_running()) {
+        return ngx_http_streamvault_events_unavailable(ctx->request);
     }
 
     return ngx_http_streamvault_call(ctx,
@@ -216,13 +230,11 @@ ngx_http_streamvault_events_open(ngx_http_streamvault_ctx_t *ctx,
     r = ctx->request;
     ev = ngx_http_streamvault_events_hub;
 
-    if (ev == NULL || ev->stopping) {
+    /* the worker may have begun to exit while PostgreSQL answered */
+
+    if (!ngx_http_streamvault_events_running()) {
         ngx_http_streamvault_finish(ctx,
-                      ngx_http_streamvault_send_error(r,
-                                             NGX_HTTP_SERVICE_UNAVAILABLE,
-                                             "unavailable",
-                                             "the event stream is not "
-                                             "running in this worker"));
+                              ngx_http_streamvault_events_unavailable(r));
         return;
     }
 
@@ -784,7 +796,7 @@ ngx_http_streamvault_events_refuse(const char *why)
 
     ngx_log_error(NGX_LOG_WARN, &ev->log, 0,
                   "streamvault: a message on "
-                  NGX_HTTP_STREAMVAULT_EVENTS_CHANNEL
+                  SV_EVENTS_CHANNEL
                   " was not passed on: %s (%ui so far)", why, ev->refused);
 
     ev->refused_logged = ngx_time();

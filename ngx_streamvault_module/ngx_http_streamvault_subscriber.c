@@ -21,10 +21,11 @@
 #include <ngx_event_connect.h>
 #include <ngx_http.h>
 
+#include <sv_events.h>
+
 #include "ngx_http_streamvault.h"
 
 
-#define NGX_HTTP_STREAMVAULT_SUBSCRIBER_CHANNEL    "streamvault:events"
 #define NGX_HTTP_STREAMVAULT_SUBSCRIBER_READ_MAX   (1024 * 1024)
 #define NGX_HTTP_STREAMVAULT_SUBSCRIBER_RETRY_MIN  100
 #define NGX_HTTP_STREAMVAULT_SUBSCRIBER_RETRY_MAX  5000
@@ -75,7 +76,7 @@ ngx_http_streamvault_subscriber_start(ngx_cycle_t *cycle, ngx_url_t *redis,
     }
 
     len = redisFormatCommand(&sub->cmd, "SUBSCRIBE %s",
-                             NGX_HTTP_STREAMVAULT_SUBSCRIBER_CHANNEL);
+                             SV_EVENTS_CHANNEL);
     if (len < 0) {
         return NGX_ERROR;
     }

@@ -18,9 +18,7 @@
 #include <hiredis.h>
 
 #include "json.h"
-
-#define SV_EVENTS_CHANNEL     "streamvault:events"
-#define SV_EVENTS_SEQ_KEY     "streamvault:events:seq"
+#include "sv_events.h"
 
 /* The channel PostgreSQL's triggers notify on (sql/012_events.sql). */
 #define SV_EVENTS_PG_CHANNEL  "streamvault_events"
