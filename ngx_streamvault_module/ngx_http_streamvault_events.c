@@ -12,8 +12,9 @@
  * everything again ({"type":"reset"}).
  *
  * A stream is never buffered without bound: a client whose unsent frames
- * would hold more than streamvault_events_buffer is closed (it reconnects
- * and catches up from the ring).  A comment every
+ * (those its socket will not take) would hold more than
+ * streamvault_events_buffer is closed (it reconnects and catches up from
+ * the ring).  A comment every
  * streamvault_events_keepalive keeps proxies from closing an idle stream;
  * after streamvault_events_lifetime the stream ends (the browser reconnects
  * at once, and is authenticated again).  The subscriber's connection is an
@@ -90,7 +91,7 @@ static ngx_int_t ngx_http_streamvault_events_last_id(ngx_http_request_t *r,
 static void ngx_http_streamvault_events_cleanup(void *data);
 static ngx_int_t ngx_http_streamvault_events_append(
     ngx_http_streamvault_events_client_t *client, u_char *data, size_t len);
-static void ngx_http_streamvault_events_flush(
+static ngx_int_t ngx_http_streamvault_events_flush(
     ngx_http_streamvault_events_client_t *client);
 static void ngx_http_streamvault_events_writer(ngx_http_request_t *r);
 static void ngx_http_streamvault_events_end(
@@ -336,6 +337,10 @@ ngx_http_streamvault_events_open(ngx_http_streamvault_ctx_t *ctx,
         }
     }
 
+    if (rc == NGX_ABORT) {
+        return;
+    }
+
     if (rc != NGX_OK) {
         ngx_http_streamvault_events_end(client, NGX_HTTP_CLOSE);
         return;
@@ -345,7 +350,7 @@ ngx_http_streamvault_events_open(ngx_http_streamvault_ctx_t *ctx,
         ngx_add_timer(&ev->tick, ev->conf->events_keepalive);
     }
 
-    ngx_http_streamvault_events_flush(client);
+    (void) ngx_http_streamvault_events_flush(client);
 }
 
 
@@ -383,8 +388,11 @@ ngx_http_streamvault_events_cleanup(void *data)
 
 /*
  * Copies a frame into the client's buffers, joining it to what waits for
- * the next flush.  NGX_DECLINED when the client already holds as much
- * unsent as it may: it is too slow to be kept.
+ * the next flush.  When they are full, what they hold is sent first: only
+ * what the socket refuses counts, so a burst larger than the buffer
+ * reaches a client that reads.  NGX_DECLINED when the client still holds
+ * as much unsent as it may: it is too slow to be kept; NGX_ABORT when
+ * sending ended the stream.
  */
 
 static ngx_int_t
@@ -428,7 +436,16 @@ ngx_http_streamvault_events_append(
         }
 
         if (held >= max) {
-            return NGX_DECLINED;
+
+            if (client->out == NULL) {
+                return NGX_DECLINED;
+            }
+
+            if (ngx_http_streamvault_events_flush(client) != NGX_OK) {
+                return NGX_ABORT;
+            }
+
+            continue;
         }
 
         cl = ngx_chain_get_free_buf(r->pool, &client->free);
@@ -469,7 +486,9 @@ ngx_http_streamvault_events_append(
 }
 
 
-static void
+/* NGX_ERROR when sending failed and the stream was ended */
+
+static ngx_int_t
 ngx_http_streamvault_events_flush(ngx_http_streamvault_events_client_t *client)
 {
     ngx_int_t                  rc;
@@ -495,7 +514,7 @@ ngx_http_streamvault_events_flush(ngx_http_streamvault_events_client_t *client)
 
     if (rc == NGX_ERROR) {
         ngx_http_streamvault_events_end(client, NGX_ERROR);
-        return;
+        return NGX_ERROR;
     }
 
     clcf = ngx_http_get_module_loc_conf(r, ngx_http_core_module);
@@ -507,14 +526,17 @@ ngx_http_streamvault_events_flush(ngx_http_streamvault_events_client_t *client)
 
         if (ngx_handle_write_event(wev, clcf->send_lowat) != NGX_OK) {
             ngx_http_streamvault_events_end(client, NGX_ERROR);
+            return NGX_ERROR;
         }
 
-        return;
+        return NGX_OK;
     }
 
     if (wev->timer_set) {
         ngx_del_timer(wev);
     }
+
+    return NGX_OK;
 }
 
 
@@ -536,7 +558,7 @@ ngx_http_streamvault_events_writer(ngx_http_request_t *r)
 
     ctx = ngx_http_get_module_ctx(r, ngx_streamvault_module);
 
-    ngx_http_streamvault_events_flush(ctx->events);
+    (void) ngx_http_streamvault_events_flush(ctx->events);
 }
 
 
@@ -602,12 +624,23 @@ static ngx_int_t
 ngx_http_streamvault_events_give(ngx_http_streamvault_events_client_t *client,
     u_char *data, size_t len)
 {
-    if (ngx_http_streamvault_events_append(client, data, len) == NGX_OK) {
+    ngx_int_t  rc;
+
+    rc = ngx_http_streamvault_events_append(client, data, len);
+
+    if (rc == NGX_OK) {
         return NGX_OK;
     }
 
-    ngx_log_error(NGX_LOG_INFO, client->request->connection->log, 0,
-                  "streamvault: events client too slow, closed");
+    if (rc == NGX_ABORT) {
+        return NGX_ERROR;
+    }
+
+    if (rc == NGX_DECLINED) {
+        ngx_log_error(NGX_LOG_INFO, client->request->connection->log, 0,
+                      "streamvault: events client too slow, closed");
+    }
+
     ngx_http_streamvault_events_end(client, NGX_HTTP_CLOSE);
 
     return NGX_ERROR;
@@ -644,7 +677,7 @@ ngx_http_streamvault_events_flush_given(
     ngx_http_streamvault_events_client_t *client, void *data)
 {
     if (client->out) {
-        ngx_http_streamvault_events_flush(client);
+        (void) ngx_http_streamvault_events_flush(client);
     }
 }
 
@@ -683,7 +716,7 @@ ngx_http_streamvault_events_tick_one(
                                 sizeof(NGX_HTTP_STREAMVAULT_EVENTS_PING) - 1)
         == NGX_OK)
     {
-        ngx_http_streamvault_events_flush(client);
+        (void) ngx_http_streamvault_events_flush(client);
     }
 }
 
