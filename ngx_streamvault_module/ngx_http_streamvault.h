@@ -78,7 +78,8 @@ void ngx_http_streamvault_eventsub_exit_process(void);
 ngx_int_t ngx_http_streamvault_events_init_process(ngx_cycle_t *cycle);
 void ngx_http_streamvault_events_exit_process(void);
 void ngx_http_streamvault_events_message(u_char *data, size_t len);
-void ngx_http_streamvault_events_subscribed(ngx_uint_t again);
+void ngx_http_streamvault_events_subscribed(ngx_uint_t again,
+    uint64_t published);
 void ngx_http_streamvault_events_flush_all(void);
 void ngx_http_streamvault_events_stop(void);
 

@@ -794,22 +794,32 @@ ngx_http_streamvault_events_message(u_char *data, size_t len)
 
 
 /*
- * The subscription was made again (again: after a loss). When nothing
- * numbered had arrived before it was lost, what was published meanwhile
- * cannot be told from the numbers: every stream fetches everything again.
+ * The subscription was made again (again: after a loss), when the
+ * publishers' counter stood at published.  Unless that is the newest event
+ * held, some were published while it was away (or the counter was reset):
+ * every stream fetches everything again, and the ring starts afresh, so
+ * no Last-Event-ID from before is answered as if nothing was missed.
  */
 
 void
-ngx_http_streamvault_events_subscribed(ngx_uint_t again)
+ngx_http_streamvault_events_subscribed(ngx_uint_t again, uint64_t published)
 {
-    size_t  n;
+    size_t                              n;
+    ngx_http_streamvault_events_hub_t  *ev;
 
-    if (again && ngx_http_streamvault_events_hub->ring.count == 0) {
-        n = sv_events_reset_frame((char *) ngx_http_streamvault_events_frame,
-                                  0);
-        ngx_http_streamvault_events_broadcast(ngx_http_streamvault_events_frame,
-                                              n);
+    ev = ngx_http_streamvault_events_hub;
+
+    if (!again
+        || (ev->ring.count && sv_events_ring_newest(&ev->ring) == published))
+    {
+        return;
     }
+
+    sv_events_ring_clear(&ev->ring);
+
+    n = sv_events_reset_frame((char *) ngx_http_streamvault_events_frame,
+                              published);
+    ngx_http_streamvault_events_broadcast(ngx_http_streamvault_events_frame, n);
 }
 
 

@@ -6,12 +6,15 @@
  *
  * A connection of its own (not the command pool's: a subscribed
  * connection takes no other command), owned by nginx like the pool's,
- * hiredis only formatting SUBSCRIBE and parsing what comes.  Lost, it is
- * made again after 100ms, doubling to 5s; its loss is logged once, and
- * its return.  It counts as idle to nginx, so a reload or stop calls its
- * handler with c->close set (ngx_close_idle_connections()), which ends
- * every stream; its timers are cancelable, so it never keeps an exiting
- * worker.
+ * hiredis only formatting the commands and parsing what comes.  Lost, it
+ * is made again after 100ms, doubling to 5s; its loss is logged once, and
+ * its return.  Each time, the publishers' counter is read in the same
+ * write as SUBSCRIBE, so what was published while it was away is known
+ * even when nothing is published after (ngx_http_streamvault_events.c
+ * compares it with the newest event it holds).  It counts as idle to
+ * nginx, so a reload or stop calls its handler with c->close set
+ * (ngx_close_idle_connections()), which ends every stream; its timers are
+ * cancelable, so it never keeps an exiting worker.
  */
 
 
@@ -34,14 +37,16 @@
 typedef struct {
     ngx_peer_connection_t       peer;
     redisReader                *reader;
-    char                       *cmd;        /* SUBSCRIBE, formatted once */
+    u_char                     *cmd;        /* GET counter, SUBSCRIBE */
     size_t                      cmd_len;
     size_t                      sent;
+    uint64_t                    published;  /* the counter, as subscribing */
 
     ngx_event_t                 retry;
     ngx_msec_t                  backoff;
     ngx_uint_t                  failures;   /* since it last subscribed */
     unsigned                    subscribed:1;
+    unsigned                    counted:1;  /* the GET answered */
     unsigned                    stopping:1;
 
     ngx_url_t                  *redis;
@@ -67,7 +72,8 @@ ngx_int_t
 ngx_http_streamvault_subscriber_start(ngx_cycle_t *cycle, ngx_url_t *redis,
     ngx_msec_t connect_timeout)
 {
-    int                                 len;
+    int                                 get_len, subscribe_len;
+    char                               *get, *subscribe;
     ngx_http_streamvault_subscriber_t  *sub;
 
     sub = ngx_pcalloc(cycle->pool, sizeof(ngx_http_streamvault_subscriber_t));
@@ -75,13 +81,33 @@ ngx_http_streamvault_subscriber_start(ngx_cycle_t *cycle, ngx_url_t *redis,
         return NGX_ERROR;
     }
 
-    len = redisFormatCommand(&sub->cmd, "SUBSCRIBE %s",
-                             SV_EVENTS_CHANNEL);
-    if (len < 0) {
+    get_len = redisFormatCommand(&get, "GET %s", SV_EVENTS_SEQ_KEY);
+    if (get_len < 0) {
         return NGX_ERROR;
     }
 
-    sub->cmd_len = len;
+    subscribe_len = redisFormatCommand(&subscribe, "SUBSCRIBE %s",
+                                       SV_EVENTS_CHANNEL);
+    if (subscribe_len < 0) {
+        redisFreeCommand(get);
+        return NGX_ERROR;
+    }
+
+    sub->cmd_len = get_len + subscribe_len;
+    sub->cmd = ngx_pnalloc(cycle->pool, sub->cmd_len);
+
+    if (sub->cmd != NULL) {
+        ngx_memcpy(ngx_cpymem(sub->cmd, get, get_len), subscribe,
+                   subscribe_len);
+    }
+
+    redisFreeCommand(get);
+    redisFreeCommand(subscribe);
+
+    if (sub->cmd == NULL) {
+        return NGX_ERROR;
+    }
+
     sub->redis = redis;
     sub->connect_timeout = connect_timeout;
     sub->log = *cycle->log;
@@ -114,7 +140,6 @@ ngx_http_streamvault_subscriber_stop(void)
     sub->stopping = 1;
     ngx_http_streamvault_subscriber_close();
 
-    redisFreeCommand(sub->cmd);
     ngx_http_streamvault_subscriber = NULL;
 }
 
@@ -157,6 +182,8 @@ ngx_http_streamvault_subscriber_connect(ngx_event_t *ev)
     c->write->cancelable = 1;
 
     sub->sent = 0;
+    sub->counted = 0;
+    sub->published = 0;
 
     if (rc == NGX_AGAIN) {
         ngx_add_timer(c->write, sub->connect_timeout);
@@ -184,8 +211,7 @@ ngx_http_streamvault_subscriber_send(ngx_event_t *wev)
     }
 
     while (sub->sent < sub->cmd_len) {
-        n = c->send(c, (u_char *) sub->cmd + sub->sent,
-                    sub->cmd_len - sub->sent);
+        n = c->send(c, sub->cmd + sub->sent, sub->cmd_len - sub->sent);
 
         if (n == NGX_AGAIN) {
             if (ngx_handle_write_event(wev, 0) != NGX_OK) {
@@ -316,6 +342,20 @@ ngx_http_streamvault_subscriber_reply(redisReply *reply)
 
     sub = ngx_http_streamvault_subscriber;
 
+    /* the counter comes first; none (or not a number) counts as 0 */
+
+    if (!sub->counted) {
+        sub->counted = 1;
+
+        if (reply->type != REDIS_REPLY_STRING
+            || !sv_events_parse_id(reply->str, reply->len, &sub->published))
+        {
+            sub->published = 0;
+        }
+
+        return;
+    }
+
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 3
         || reply->element[0]->type != REDIS_REPLY_STRING)
     {
@@ -343,7 +383,7 @@ ngx_http_streamvault_subscriber_reply(redisReply *reply)
                       "streamvault: events subscription restored");
     }
 
-    ngx_http_streamvault_events_subscribed(sub->subscribed);
+    ngx_http_streamvault_events_subscribed(sub->subscribed, sub->published);
 
     sub->subscribed = 1;
     sub->failures = 0;

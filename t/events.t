@@ -219,6 +219,20 @@ ok((grep { $_->{data} eq '{"type":"reset"}' || $_->{json}{type} eq 'reset' } @af
     or diag explain \@after;
 is($after[-1] && $after[-1]{json}{n}, 8, 'and hears what comes after') or diag explain \@after;
 
+# A subscriber that was away while events were published learns it from
+# the counter as it subscribes again, not only from the next event.
+my @nginx_workers = split ' ', `pgrep -P ${\ $stack->pid('nginx')}`;
+kill 'STOP', @nginx_workers;
+$stack->redis('CLIENT', 'KILL', 'TYPE', 'pubsub');
+my $missed = $stack->redis('EVAL', q{local seq = redis.call('INCR', KEYS[1])
+                                     redis.call('PUBLISH', KEYS[2], '{"seq":' .. seq .. ',"type":"test","n":9}')
+                                     return seq}, 2, 'streamvault:events:seq', 'streamvault:events');
+kill 'CONT', @nginx_workers;
+$f = $e->next_event(10);
+is($f && $f->{data}, '{"type":"reset"}', 'events published while the subscription was away: a reset at once')
+    or diag explain $f;
+is($f && $f->{id}, $missed + 0, 'from the newest published');
+
 # --- lifetime ------------------------------------------------------------------------------------------
 
 ok($e->drain(40), 'a stream ends after its lifetime');
