@@ -21,15 +21,19 @@
 
 #define NGX_HTTP_STREAMVAULT_STATUS_WORKERS  100
 
-/* the newest log lines, and the longest: a worker's are 2 KiB at most */
-#define NGX_HTTP_STREAMVAULT_STATUS_LOGS     "100"
-#define NGX_HTTP_STREAMVAULT_STATUS_LOG_MAX  "4096"
+/*
+ * the newest log lines, and the longest heartbeat or line kept: a worker's
+ * are 2 KiB at most
+ */
+#define NGX_HTTP_STREAMVAULT_STATUS_LOGS      "100"
+#define NGX_HTTP_STREAMVAULT_STATUS_ITEM_MAX  "4096"
 
 
 static void ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
     redisReply *reply);
+static size_t ngx_http_streamvault_status_objects_len(redisReply *list);
 static u_char *ngx_http_streamvault_status_objects(u_char *p,
-    redisReply *list, ngx_uint_t quote);
+    redisReply *list);
 
 
 ngx_int_t
@@ -46,8 +50,10 @@ ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx)
         "                          'streamvault:worker:*', 'COUNT', 100) "
         "  cursor = page[1] "
         "  for _, key in ipairs(page[2]) do "
-        "    local beat = redis.call('GET', key) "
-        "    if beat then workers[#workers + 1] = beat end "
+        "    local beat = redis.pcall('GET', key) "
+        "    if type(beat) == 'string' and #beat <= tonumber(ARGV[3]) then "
+        "      workers[#workers + 1] = beat "
+        "    end "
         "  end "
         "until cursor == '0' or #workers >= tonumber(ARGV[1]) "
         "local logs = {} "
@@ -61,13 +67,13 @@ ngx_http_streamvault_status(ngx_http_streamvault_ctx_t *ctx)
 
     const char  *argv[8] = {
         "EVAL", script, "2", "streamvault:inbox", "streamvault:logs", "100",
-        NGX_HTTP_STREAMVAULT_STATUS_LOGS, NGX_HTTP_STREAMVAULT_STATUS_LOG_MAX
+        NGX_HTTP_STREAMVAULT_STATUS_LOGS, NGX_HTTP_STREAMVAULT_STATUS_ITEM_MAX
     };
     size_t       argvlen[8] = {
         4, ngx_strlen(script), 1, sizeof("streamvault:inbox") - 1,
         sizeof("streamvault:logs") - 1, 3,
         sizeof(NGX_HTTP_STREAMVAULT_STATUS_LOGS) - 1,
-        sizeof(NGX_HTTP_STREAMVAULT_STATUS_LOG_MAX) - 1
+        sizeof(NGX_HTTP_STREAMVAULT_STATUS_ITEM_MAX) - 1
     };
 
     return ngx_http_streamvault_command(ctx, 8, argv, argvlen,
@@ -80,9 +86,9 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
     redisReply *reply)
 {
     u_char                            *p;
-    size_t                             len, i;
+    size_t                             len;
     ngx_int_t                          rc;
-    ngx_str_t                          extra, version, line;
+    ngx_str_t                          extra, version;
     struct statvfs                     fs;
     redisReply                        *workers, *logs;
     ngx_http_request_t                *r;
@@ -116,17 +122,9 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
                  "\"module_version\":\"" STREAMVAULT_VERSION "\","
                  "\"workers\":[],\"logs\":[]}") - 1
           + 3 * NGX_OFF_T_LEN
-          + ngx_http_streamvault_json_string_len(&version);
-
-    for (i = 0; i < workers->elements; i++) {
-        len += workers->element[i]->len + 1;
-    }
-
-    for (i = 0; i < logs->elements; i++) {
-        line.data = (u_char *) logs->element[i]->str;
-        line.len = logs->element[i]->len;
-        len += ngx_http_streamvault_json_string_len(&line) + 1;
-    }
+          + ngx_http_streamvault_json_string_len(&version)
+          + ngx_http_streamvault_status_objects_len(workers)
+          + ngx_http_streamvault_status_objects_len(logs);
 
     p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
@@ -154,18 +152,16 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
                     "\"module_version\":\"" STREAMVAULT_VERSION "\","
                     "\"workers\":[", (off_t) reply->element[1]->integer);
 
-    /* heartbeats are the workers' own JSON objects */
-
-    p = ngx_http_streamvault_status_objects(p, workers, 0);
-    p = ngx_cpymem(p, "],\"logs\":[", sizeof("],\"logs\":[") - 1);
-
     /*
-     * Log lines go as strings: PostgreSQL refuses some JSON that passes the
-     * check (a lone surrogate escape, a number out of its range), which
-     * would fail the whole document; api.system_status parses each alone.
+     * Heartbeats and log lines go as strings: PostgreSQL refuses some JSON
+     * that passes the check (a lone surrogate escape, a number out of its
+     * range), which would fail the whole document; api.system_status
+     * parses each alone.
      */
 
-    p = ngx_http_streamvault_status_objects(p, logs, 1);
+    p = ngx_http_streamvault_status_objects(p, workers);
+    p = ngx_cpymem(p, "],\"logs\":[", sizeof("],\"logs\":[") - 1);
+    p = ngx_http_streamvault_status_objects(p, logs);
     p = ngx_cpymem(p, "]}", 2);
     extra.len = p - extra.data;
 
@@ -176,14 +172,34 @@ ngx_http_streamvault_status_redis(ngx_http_streamvault_ctx_t *ctx,
 }
 
 
+/* room for the strings of list, each quoted, comma-separated */
+
+static size_t
+ngx_http_streamvault_status_objects_len(redisReply *list)
+{
+    size_t      len;
+    ngx_str_t   s;
+    ngx_uint_t  i;
+
+    len = 0;
+
+    for (i = 0; i < list->elements; i++) {
+        s.data = (u_char *) list->element[i]->str;
+        s.len = list->element[i]->len;
+        len += ngx_http_streamvault_json_string_len(&s) + 1;
+    }
+
+    return len;
+}
+
+
 /*
- * The strings of list that are JSON objects, comma-separated, as they are
- * or quoted as JSON strings; anything else Redis holds there is left out.
+ * The strings of list that are JSON objects, quoted as JSON strings,
+ * comma-separated; anything else Redis holds there is left out.
  */
 
 static u_char *
-ngx_http_streamvault_status_objects(u_char *p, redisReply *list,
-    ngx_uint_t quote)
+ngx_http_streamvault_status_objects(u_char *p, redisReply *list)
 {
     u_char      *start;
     ngx_str_t    s;
@@ -205,8 +221,7 @@ ngx_http_streamvault_status_objects(u_char *p, redisReply *list,
             *p++ = ',';
         }
 
-        p = quote ? ngx_http_streamvault_json_string(p, &s)
-                  : ngx_cpymem(p, s.data, s.len);
+        p = ngx_http_streamvault_json_string(p, &s);
     }
 
     return p;

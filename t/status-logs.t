@@ -3,8 +3,9 @@
 # Redis list streamvault:logs (trimmed to 200); the module passes the newest
 # 100 to api.system_status, which answers them as "logs", newest first.
 # Whatever else is in that key (not JSON, JSON PostgreSQL refuses, huge
-# lines, another type) is left out and never breaks the answer. Real
-# PostgreSQL, Redis, nginx and the sanitizer worker.
+# lines, another type) is left out and never breaks the answer; so is
+# whatever is not a heartbeat under streamvault:worker:*. Real PostgreSQL,
+# Redis, nginx and the sanitizer worker.
 use strict;
 use warnings;
 use lib 't/lib';
@@ -92,5 +93,19 @@ is_deeply(logs(), [], 'a hash neither');
 warn_once();
 ok(wait_for(sub { rejected(logs()) }, 20), 'the worker replaces it with its list');
 is($stack->redis('TYPE', 'streamvault:logs'), 'list', 'a list again');
+
+# --- what else is kept where heartbeats are ------------------------------------------
+
+my %beat = (lone => '{"lone":"\ud800"}', big => '{"big":1e999999}', grows => '{"grows":1e131071}',
+            bytes => "{\"bytes\":\"\xff\xfe\"}", text => 'not JSON', array => '[1]',
+            huge => encode_json({ worker_id => 'huge', pad => 'x' x 5000 }),
+            good => encode_json({ worker_id => 'good', pid => 1 }));
+$stack->redis('SET', "streamvault:worker:$_", $beat{$_}) for sort keys %beat;
+$stack->redis('HSET', 'streamvault:worker:hash', 'a', 'b');
+my $workers = status()->{workers};
+is_deeply([sort map { $_->{worker_id} } @{ $workers // [] }], [sort 'good', $worker],
+          'heartbeats PostgreSQL would refuse, garbage, huge ones and other types are left out; '
+          . 'the rest are answered') or diag(explain($workers));
+$stack->redis('DEL', map { "streamvault:worker:$_" } 'hash', keys %beat);
 
 done_testing;
