@@ -14,12 +14,12 @@
  * A stream is never buffered without bound: a client whose unsent frames
  * (those its socket will not take) would hold more than
  * streamvault_events_buffer is closed (it reconnects and catches up from
- * the ring).  A comment every
- * streamvault_events_keepalive keeps proxies from closing an idle stream;
- * after streamvault_events_lifetime the stream ends (the browser reconnects
- * at once, and is authenticated again).  The subscriber's connection is an
- * idle one to nginx, so a reload or stop ends every stream cleanly and the
- * old worker exits without waiting for them; the timers are cancelable.
+ * the ring).  A comment every streamvault_events_keepalive keeps proxies
+ * from closing an idle stream; after streamvault_events_lifetime the
+ * stream ends (the browser reconnects at once, and is authenticated
+ * again).  The subscriber's connection is an idle one to nginx, so a
+ * reload or stop ends every stream cleanly and the old worker exits
+ * without waiting for them; the timers are cancelable.
  *
  * Directives (http; defaults in parentheses):
  *
