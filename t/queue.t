@@ -150,6 +150,32 @@ ok(wait_state($failing, 'dead', 30), 'and fails its 3 attempts again');
 # kill -9: two workers; the slow job outlives its lease on the worker that
 # keeps extending it, then runs once more elsewhere after that worker died.
 my $b_pid = start_worker('wb');
+
+# Two workers report one job: PostgreSQL holds back the "queued" of the
+# worker that injected it, the other takes it meanwhile; that late report
+# must not undo "running" (nor the end).
+$stack->psql(<<'SQL');
+CREATE TABLE late_reports (state text);
+CREATE FUNCTION hold_queued() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF NEW.state = 'queued' THEN
+        PERFORM pg_sleep(1);
+        INSERT INTO late_reports VALUES (NEW.state);
+    END IF;
+    RETURN NEW;
+END $$;
+CREATE TRIGGER hold_queued BEFORE INSERT OR UPDATE ON jobs
+    FOR EACH ROW EXECUTE FUNCTION hold_queued();
+SQL
+my $raced = inject(payload => { sleep_ms => 3000 });
+ok(wait_state($raced, 'running'), 'the other worker runs the job while "queued" is held back');
+ok(wait_for(sub { $stack->psql('SELECT count(*) FROM late_reports') > 0
+                  && $stack->psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'PgSleep'") == 0 }, 15),
+   'the held-back report is written');
+is(pg_state($raced), 'running', 'and does not undo "running"');
+ok(wait_state($raced, 'succeeded'), 'the job then succeeds');
+$stack->psql('DROP TRIGGER hold_queued ON jobs; DROP FUNCTION hold_queued(); DROP TABLE late_reports');
+
 my $slow = inject(payload => { sleep_ms => 4000 });
 ok(wait_state($slow, 'running'), 'a slow job runs');
 my $holder = $stack->psql("SELECT worker_id FROM jobs WHERE id = '$slow'");

@@ -18,7 +18,7 @@
 static const char upsert_sql[] =
     "INSERT INTO jobs AS j (id, type, state, priority, payload, depends_on,"
     " recording_id, attempts, max_attempts, last_error, worker_id, run_after,"
-    " progress, finished_at)"
+    " progress, finished_at, queue_rev)"
     " VALUES ($1::uuid, $2, $3, $4::smallint,"
     "  coalesce(($5::jsonb)->'payload', '{}'),"
     "  coalesce(ARRAY(SELECT jsonb_array_elements_text("
@@ -29,22 +29,26 @@ static const char upsert_sql[] =
     "  $6::int, $7::int, nullif($8, ''), nullif($9, ''),"
     "  CASE WHEN $10::bigint > 0 THEN to_timestamp($10::bigint / 1000.0) END,"
     "  CASE WHEN $3 = 'succeeded' THEN 100 ELSE 0 END,"
-    "  CASE WHEN $3 IN ('succeeded', 'dead', 'cancelled') THEN now() END)"
+    "  CASE WHEN $3 IN ('succeeded', 'dead', 'cancelled') THEN now() END,"
+    "  $11::bigint)"
     " ON CONFLICT (id) DO UPDATE SET state = EXCLUDED.state,"
     "  attempts = EXCLUDED.attempts, max_attempts = EXCLUDED.max_attempts,"
     "  last_error = EXCLUDED.last_error, worker_id = EXCLUDED.worker_id,"
     "  run_after = EXCLUDED.run_after, progress = EXCLUDED.progress,"
-    "  finished_at = EXCLUDED.finished_at"
+    "  finished_at = EXCLUDED.finished_at, queue_rev = EXCLUDED.queue_rev"
+    /* Another worker's newer report may have landed first. */
+    " WHERE EXCLUDED.queue_rev > j.queue_rev"
     /* An API cancel lands here before the queue hears of it: the queue's
      * view from before must not undo it. */
-    " WHERE NOT (j.state = 'cancelled'"
+    "  AND NOT (j.state = 'cancelled'"
     "  AND EXCLUDED.state IN ('waiting', 'queued', 'running', 'failed'))";
 
 static void
 write_row(PGconn *pg, const struct sv_job_summary *job)
 {
-    char        prio[24], attempts[24], max[24], run_after[24], err[512];
-    const char *params[10];
+    char        prio[24], attempts[24], max[24], run_after[24], rev[24],
+                err[512];
+    const char *params[11];
     PGresult   *res;
 
     snprintf(prio, sizeof(prio), "%lld", job->priority);
@@ -63,8 +67,10 @@ write_row(PGconn *pg, const struct sv_job_summary *job)
     params[7] = job->last_error;
     params[8] = job->worker;
     params[9] = run_after;
+    snprintf(rev, sizeof(rev), "%lld", job->rev);
+    params[10] = rev;
 
-    res = sv_pg_query(pg, upsert_sql, 10, params, err, sizeof(err));
+    res = sv_pg_query(pg, upsert_sql, 11, params, err, sizeof(err));
     if (res == NULL) {
         sv_log(SV_LOG_WARN, "cannot record a job state in PostgreSQL",
                SV_STR("job", job->id), SV_STR("state", job->state),
@@ -86,6 +92,7 @@ publish(redisContext *redis, const struct sv_job_summary *job)
     sv_jbuf_member_string(&b, "state", job->state);
     sv_jbuf_member_string(&b, "job_type", job->type);
     sv_jbuf_member_int(&b, "attempts", job->attempts);
+    sv_jbuf_member_int(&b, "rev", job->rev);
     sv_jbuf_raw(&b, "}", 1);
     sv_event_publish(redis, &b);
 

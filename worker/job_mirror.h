@@ -3,7 +3,8 @@
  * table in PostgreSQL (what the API reads) and published on
  * streamvault:events (a job that died with a notification too). Redis
  * stays the queue; a failed write is logged, and the next change of the
- * same job writes the whole row again.
+ * same job writes the whole row again. A report older than the row (its
+ * rev, see queue.h) changes nothing.
  */
 
 #ifndef SV_JOB_MIRROR_H

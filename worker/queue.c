@@ -147,4 +147,5 @@ sv_queue_summary(const redisReply *reply, size_t i,
     out->run_after_ms = atoll(field(reply, base + 7));
     out->last_error = field(reply, base + 8);
     out->worker = field(reply, base + 9);
+    out->rev = atoll(field(reply, base + 10));
 }

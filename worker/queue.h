@@ -7,7 +7,7 @@
  *   job:<id>                 HASH  spec (the JSON), type, state, attempts,
  *                                  max_attempts, priority, deps_left,
  *                                  last_error, worker, lease_until,
- *                                  run_after, created_at, finished_at
+ *                                  run_after, created_at, finished_at, rev
  *   ready                    ZSET  id -> priority * 1e13 + enqueue ms
  *   delayed                  ZSET  id -> when to retry (ms)
  *   processing:<w>           ZSET  id -> lease expiry (ms) on worker w
@@ -19,6 +19,13 @@
  * retried), succeeded, dead, cancelled. Every move between them is one Lua
  * script (queue_scripts.h), called by EVALSHA with EVAL as the fallback.
  * Times are wall-clock milliseconds from the workers' clocks.
+ *
+ * rev orders the reports of a job (the summaries scripts return): Redis'
+ * clock in microseconds when it was made, above the previous report's.
+ * Workers write reports to PostgreSQL after the script, so two workers'
+ * reports of one job can arrive in either order; the jobs table keeps the
+ * newest (job_mirror.h). A clock, not a count: after Redis lost or reloaded
+ * a job, its reports still come after those PostgreSQL has.
  */
 
 #ifndef SV_QUEUE_H
@@ -31,12 +38,12 @@
 #include "queue_scripts.h"
 #include "redis.h"
 
-#define SV_QUEUE_SUMMARY_FIELDS  10
+#define SV_QUEUE_SUMMARY_FIELDS  11
 
 /* One job as a script reports it; the strings point into the reply. */
 struct sv_job_summary {
     const char  *id, *state, *type, *spec, *last_error, *worker;
-    long long    attempts, max_attempts, priority, run_after_ms;
+    long long    attempts, max_attempts, priority, run_after_ms, rev;
 };
 
 struct sv_queue {

@@ -8,11 +8,22 @@
 #define PRELUDE                                                               \
 "local P = 'streamvault:'\n"                                                  \
 "local function jk(id) return P .. 'job:' .. id end\n"                        \
+/* A report's revision: Redis' clock in microseconds, past the last one's;    \
+ * it goes on rising after Redis lost or reloaded the job's hash */           \
+"local function revise(id)\n"                                                 \
+"  local t = redis.call('TIME')\n"                                            \
+"  local last = tonumber(redis.call('HGET', jk(id), 'rev')) or 0\n"           \
+"  local rev = string.format('%.0f',\n"                                       \
+"    math.max(last + 1, t[1] * 1000000 + t[2]))\n"                            \
+"  redis.call('HSET', jk(id), 'rev', rev)\n"                                  \
+"  return rev\n"                                                              \
+"end\n"                                                                       \
 "local function summary(out, id)\n"                                           \
 "  local h = redis.call('HMGET', jk(id), 'state', 'type', 'attempts',\n"      \
 "    'max_attempts', 'priority', 'spec', 'run_after', 'last_error', 'worker')\n" \
 "  out[#out + 1] = id\n"                                                      \
 "  for i = 1, 9 do out[#out + 1] = h[i] or '' end\n"                          \
+"  out[#out + 1] = h[1] and revise(id) or '0'\n"                              \
 "  return out\n"                                                              \
 "end\n"                                                                       \
 /* lower priority first, then first come first served */                     \

@@ -5,7 +5,8 @@
  *
  * Every script returns a flat array: a status word, then zero or more job
  * summaries of SV_QUEUE_SUMMARY_FIELDS entries each (see queue.h), one per
- * job whose state it changed.
+ * job whose state it changed. Each summary gives its job a new, higher
+ * revision, so the reports can be ordered wherever they are written.
  */
 
 #ifndef SV_QUEUE_SCRIPTS_H
